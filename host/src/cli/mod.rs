@@ -1,0 +1,130 @@
+//! The `azspeech` command line: argument parsing and dispatch to one module per subcommand.
+
+mod component_export;
+mod doctor;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::exit_code::{self, ExitCode};
+
+/// Azure AI Speech from anywhere: text-to-speech and speech-to-text with every auth mode
+/// (key, STS token, Microsoft Entra ID) explained.
+#[derive(Debug, Parser)]
+#[command(name = "azspeech", version, after_help = exit_code::HELP)]
+pub struct Cli {
+    /// Log verbosity on stderr: error, warn, info, debug or trace (or an env-filter directive).
+    /// Secrets are never logged at any level.
+    #[arg(long, global = true, env = "AZSPEECH_LOG", default_value = "warn")]
+    pub log_level: String,
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Settings that override the `SPEECH_*` environment variables. Keys are never accepted as flags
+/// (they would end up in shell history and process listings): use `SPEECH_KEY`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigFlags {
+    /// Azure region, e.g. westeurope (overrides SPEECH_REGION).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Custom-domain, regional or loopback endpoint URL (overrides SPEECH_ENDPOINT).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// ARM resource id of the Speech resource (overrides SPEECH_RESOURCE_ID).
+    #[arg(long)]
+    pub resource_id: Option<String>,
+    /// Language, e.g. en-US (overrides SPEECH_LANGUAGE).
+    #[arg(long)]
+    pub language: Option<String>,
+    /// Synthesis voice (overrides SPEECH_VOICE).
+    #[arg(long)]
+    pub voice: Option<String>,
+    /// auto, key, sts or entra (overrides SPEECH_AUTH).
+    #[arg(long)]
+    pub auth: Option<String>,
+    /// public, us-government or china (overrides SPEECH_CLOUD).
+    #[arg(long)]
+    pub cloud: Option<String>,
+    /// Pin the Entra credential source: service-principal, workload-identity, managed-identity
+    /// or azure-cli (overrides SPEECH_CREDENTIAL).
+    #[arg(long)]
+    pub credential: Option<String>,
+}
+
+impl ConfigFlags {
+    /// The flags as settings, each overriding the variable of the same meaning.
+    pub fn as_settings(&self) -> Vec<crate::core_runtime::Setting> {
+        [
+            ("SPEECH_REGION", &self.region),
+            ("SPEECH_ENDPOINT", &self.endpoint),
+            ("SPEECH_RESOURCE_ID", &self.resource_id),
+            ("SPEECH_LANGUAGE", &self.language),
+            ("SPEECH_VOICE", &self.voice),
+            ("SPEECH_AUTH", &self.auth),
+            ("SPEECH_CLOUD", &self.cloud),
+            ("SPEECH_CREDENTIAL", &self.credential),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|value| crate::settings_input::flag(name, value)))
+        .collect()
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Synthesize text to audio (WAV, MP3, Ogg...). [not available yet]
+    Tts(Planned),
+    /// Recognize speech in a WAV file or stdin. [not available yet]
+    Stt(Planned),
+    /// List the voices of the configured resource. [not available yet]
+    Voices(Planned),
+    /// Explain the configuration: mode, why, URLs and findings.
+    Doctor(doctor::DoctorArgs),
+    /// Print the auth header a request would carry, masked. [not available yet]
+    Token(Planned),
+    /// Run the local Azure Speech emulator on 127.0.0.1. [not available yet]
+    Emulator(Planned),
+    /// TTS -> WAV -> STT round trip on the built-in emulator, no Azure account needed. [not available yet]
+    Demo(Planned),
+    /// Write the core WebAssembly component and its WIT, for jco, wasmtime-py and other runtimes.
+    Component(component_export::ComponentArgs),
+}
+
+/// Arguments of a subcommand that is planned but not built yet; accepted so `--help` works.
+#[derive(Debug, Args)]
+pub struct Planned {
+    /// Arguments for the future subcommand.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub rest: Vec<String>,
+}
+
+/// Parse the command line, run the subcommand, return its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { ExitCode::Configuration } else { ExitCode::Ok };
+        }
+    };
+    init_logging(&cli.log_level);
+    let name = match &cli.command {
+        Command::Doctor(args) => return doctor::run(args),
+        Command::Component(args) => return component_export::run(args),
+        Command::Tts(_) => "tts",
+        Command::Stt(_) => "stt",
+        Command::Voices(_) => "voices",
+        Command::Token(_) => "token",
+        Command::Emulator(_) => "emulator",
+        Command::Demo(_) => "demo",
+    };
+    eprintln!("azspeech {name}: not available yet in this build (planned; see the README's roadmap).");
+    ExitCode::NotAvailable
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(true).try_init();
+}

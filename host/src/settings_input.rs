@@ -1,0 +1,37 @@
+//! Turning the process environment and CLI flags into the core's `setting` list.
+//!
+//! Secret values stay here: for a name the core lists in `config.secret-names`, only whether the
+//! value is present and non-blank crosses into the component.
+
+use std::ffi::OsString;
+
+use crate::core_runtime::{Setting, SettingSource, SettingValue};
+
+/// Variable name prefixes passed to the core; everything else in the environment stays out.
+pub const PREFIXES: &[&str] = &["SPEECH_", "AZURE_", "IDENTITY_", "MSI_", "IMDS_"];
+
+/// Settings from environment variables with one of the [`PREFIXES`], secrets redacted.
+pub fn from_environment(vars: impl IntoIterator<Item = (OsString, OsString)>, secret_names: &[String]) -> Vec<Setting> {
+    let mut settings: Vec<Setting> = vars
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let name = name.into_string().ok()?;
+            PREFIXES.iter().any(|prefix| name.starts_with(prefix)).then_some((name, value))
+        })
+        .map(|(name, value)| {
+            let value = if secret_names.contains(&name) {
+                SettingValue::Secret(!value.to_string_lossy().trim().is_empty())
+            } else {
+                SettingValue::Text(value.to_string_lossy().into_owned())
+            };
+            Setting { name, value, source: SettingSource::Environment }
+        })
+        .collect();
+    settings.sort_by(|a, b| a.name.cmp(&b.name));
+    settings
+}
+
+/// A non-secret flag that overrides the variable `name`.
+pub fn flag(name: &str, value: &str) -> Setting {
+    Setting { name: name.to_owned(), value: SettingValue::Text(value.to_owned()), source: SettingSource::Flag }
+}
