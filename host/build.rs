@@ -29,21 +29,32 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
-    let workspace = manifest_dir.parent().ok_or("host crate has no parent directory")?.to_path_buf();
+    let workspace = manifest_dir
+        .parent()
+        .ok_or("host crate has no parent directory")?
+        .to_path_buf();
     let out_dir = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
     let output = out_dir.join("azspeech_core.wasm");
 
-    println!("cargo:rustc-env=AZSPEECH_WASMTIME_VERSION={}", locked_version(&workspace, "wasmtime"));
+    println!(
+        "cargo:rustc-env=AZSPEECH_WASMTIME_VERSION={}",
+        locked_version(&workspace, "wasmtime")
+    );
     println!("cargo:rerun-if-env-changed=AZSPEECH_COMPONENT_WASM");
     if let Some(prebuilt) = env::var_os("AZSPEECH_COMPONENT_WASM") {
         let prebuilt = PathBuf::from(prebuilt);
         println!("cargo:rerun-if-changed={}", prebuilt.display());
-        fs::copy(&prebuilt, &output)
-            .map_err(|e| format!("AZSPEECH_COMPONENT_WASM={}: {e}", prebuilt.display()))?;
+        fs::copy(&prebuilt, &output).map_err(|e| format!("AZSPEECH_COMPONENT_WASM={}: {e}", prebuilt.display()))?;
         return Ok(());
     }
 
-    for watched in ["component/src", "component/Cargo.toml", "wit", "Cargo.toml", "Cargo.lock"] {
+    for watched in [
+        "component/src",
+        "component/Cargo.toml",
+        "wit",
+        "Cargo.toml",
+        "Cargo.lock",
+    ] {
         watch(&workspace.join(watched));
     }
 
@@ -129,12 +140,20 @@ fn build_core_module(workspace: &Path, target_dir: &Path) -> Result<PathBuf, Str
     ] {
         command.env_remove(leaked);
     }
-    let status = command.status().map_err(|e| format!("running `{cargo} build` for {TARGET}: {e}"))?;
+    let status = command
+        .status()
+        .map_err(|e| format!("running `{cargo} build` for {TARGET}: {e}"))?;
     if !status.success() {
-        return Err(format!("`cargo build -p azspeech-component --target {TARGET} --profile {PROFILE}` failed ({status})"));
+        return Err(format!(
+            "`cargo build -p azspeech-component --target {TARGET} --profile {PROFILE}` failed ({status})"
+        ));
     }
     let module = target_dir.join(TARGET).join(PROFILE).join("azspeech_component.wasm");
-    if module.is_file() { Ok(module) } else { Err(format!("expected {} after the build", module.display())) }
+    if module.is_file() {
+        Ok(module)
+    } else {
+        Err(format!("expected {} after the build", module.display()))
+    }
 }
 
 fn write_if_changed(path: &Path, bytes: &[u8]) -> Result<(), String> {

@@ -2,16 +2,16 @@
 //! delegates, so the logic stays callable (and tested) natively.
 
 use crate::Core;
-use crate::bindings::exports::azspeech::core::{
-    config, connection, failures, messages, recognition, synthesis, types,
-};
+use crate::bindings::exports::azspeech::core::{config, connection, failures, messages, recognition, synthesis, types};
 use crate::diagnostics::install_panic_hook;
-
 
 impl config::Guest for Core {
     fn secret_names() -> Vec<String> {
         install_panic_hook();
-        crate::config::SECRET_NAMES.iter().map(|name| (*name).to_owned()).collect()
+        crate::config::SECRET_NAMES
+            .iter()
+            .map(|name| (*name).to_owned())
+            .collect()
     }
 
     fn resolve(settings: Vec<config::Setting>) -> Result<config::Settings, types::ConfigError> {
@@ -37,7 +37,12 @@ impl connection::Guest for Core {
 }
 
 impl failures::Guest for Core {
-    fn classify_http(settings: config::Settings, status: u16, retry_after: Option<String>, body: String) -> types::SpeechError {
+    fn classify_http(
+        settings: config::Settings,
+        status: u16,
+        retry_after: Option<String>,
+        body: String,
+    ) -> types::SpeechError {
         install_panic_hook();
         crate::failures::classify_http(&settings, status, retry_after.as_deref(), &body)
     }
@@ -70,7 +75,11 @@ impl recognition::GuestSession for crate::recognition::RecognitionSession {
         Self::finish(self, now)
     }
 
-    fn receive(&self, now: u64, message: messages::WsMessage) -> Result<Vec<recognition::RecognitionEvent>, types::SpeechError> {
+    fn receive(
+        &self,
+        now: u64,
+        message: messages::WsMessage,
+    ) -> Result<Vec<recognition::RecognitionEvent>, types::SpeechError> {
         Self::receive(self, now, message)
     }
 }
@@ -85,11 +94,20 @@ impl synthesis::GuestSession for crate::synthesis::SynthesisSession {
         Self::new(settings, options)
     }
 
-    fn speak_text(&self, now: u64, request_id: String, text: String) -> Result<Vec<messages::WsMessage>, types::SpeechError> {
+    fn speak_text(
+        &self,
+        now: u64,
+        request_id: String,
+        text: String,
+    ) -> Result<Vec<messages::WsMessage>, types::SpeechError> {
         Self::speak_text(self, now, &request_id, &text)
     }
 
-    fn receive(&self, now: u64, message: messages::WsMessage) -> Result<Vec<synthesis::SynthesisEvent>, types::SpeechError> {
+    fn receive(
+        &self,
+        now: u64,
+        message: messages::WsMessage,
+    ) -> Result<Vec<synthesis::SynthesisEvent>, types::SpeechError> {
         Self::receive(self, now, message)
     }
 }

@@ -9,7 +9,10 @@ pub fn classify_http(_settings: &Settings, status: u16, _retry_after: Option<&st
     SpeechError::NotImplemented(FailureDetail {
         http_status: Some(status),
         close_code: None,
-        message: format!("classifying HTTP {status} is not implemented yet (body: {})", excerpt(body)),
+        message: format!(
+            "classifying HTTP {status} is not implemented yet (body: {})",
+            excerpt(body)
+        ),
         hint: "see issue #3 (configuration and authentication)".into(),
     })
 }
@@ -19,7 +22,10 @@ pub fn classify_close(code: u16, reason: &str) -> SpeechError {
     SpeechError::NotImplemented(FailureDetail {
         http_status: None,
         close_code: Some(code),
-        message: format!("classifying close code {code} is not implemented yet (reason: {})", excerpt(reason)),
+        message: format!(
+            "classifying close code {code} is not implemented yet (reason: {})",
+            excerpt(reason)
+        ),
         hint: "see issue #5 (speech-to-text)".into(),
     })
 }

@@ -23,7 +23,10 @@ fn not_implemented(what: &str) -> SpeechError {
 impl RecognitionSession {
     /// A session for a resolved configuration.
     pub fn new(settings: Settings, options: RecognitionOptions) -> Self {
-        Self { _settings: settings, _options: options }
+        Self {
+            _settings: settings,
+            _options: options,
+        }
     }
 
     /// Frames to send after the socket opens.

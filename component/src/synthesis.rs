@@ -23,7 +23,10 @@ fn not_implemented(what: &str) -> SpeechError {
 impl SynthesisSession {
     /// A session for a resolved configuration.
     pub fn new(settings: Settings, options: SynthesisOptions) -> Self {
-        Self { _settings: settings, _options: options }
+        Self {
+            _settings: settings,
+            _options: options,
+        }
     }
 
     /// Frames that synthesize `text`.

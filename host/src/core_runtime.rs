@@ -20,7 +20,7 @@ mod bindings {
 }
 
 pub use bindings::azspeech::core::diagnostics::LogLevel;
-pub use bindings::exports::azspeech::core::config::{Setting, SettingSource, SettingValue, Settings};
+pub use bindings::exports::azspeech::core::config::{Endpoint, Setting, SettingSource, SettingValue, Settings};
 pub use bindings::exports::azspeech::core::connection::{
     AuthPlan, BearerPlan, ConnectionPlan, KeySlot, RequestIds, RequestKind, StsPlan, TokenFormat,
 };
@@ -91,7 +91,9 @@ pub struct CoreRuntime {
 
 impl std::fmt::Debug for CoreRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CoreRuntime").field("source", &self.source).finish_non_exhaustive()
+        f.debug_struct("CoreRuntime")
+            .field("source", &self.source)
+            .finish_non_exhaustive()
     }
 }
 
@@ -128,7 +130,10 @@ impl CoreRuntime {
 
 fn load_component(engine: &Engine, bytes: &[u8], cache: &ArtifactCache) -> Result<(Component, LoadSource), CoreError> {
     let Some(path) = cache.artifact_path(engine, bytes) else {
-        return Ok((Component::new(engine, bytes).map_err(CoreError::Compile)?, LoadSource::Compiled));
+        return Ok((
+            Component::new(engine, bytes).map_err(CoreError::Compile)?,
+            LoadSource::Compiled,
+        ));
     };
     if path.is_file() {
         // SAFETY: deserializing runs native code from the file. The file lives in the user's
@@ -174,17 +179,26 @@ fn trap(call: &'static str) -> impl FnOnce(wasmtime::Error) -> CoreError {
 impl CoreInstance {
     /// `config.secret-names`.
     pub fn secret_names(&mut self) -> Result<Vec<String>, CoreError> {
-        self.core.azspeech_core_config().call_secret_names(&mut self.store).map_err(trap("config.secret-names"))
+        self.core
+            .azspeech_core_config()
+            .call_secret_names(&mut self.store)
+            .map_err(trap("config.secret-names"))
     }
 
     /// `config.resolve`.
     pub fn resolve(&mut self, settings: &[Setting]) -> Result<Result<Settings, ConfigError>, CoreError> {
-        self.core.azspeech_core_config().call_resolve(&mut self.store, settings).map_err(trap("config.resolve"))
+        self.core
+            .azspeech_core_config()
+            .call_resolve(&mut self.store, settings)
+            .map_err(trap("config.resolve"))
     }
 
     /// `config.diagnose`.
     pub fn diagnose(&mut self, settings: &Settings) -> Result<Vec<Finding>, CoreError> {
-        self.core.azspeech_core_config().call_diagnose(&mut self.store, settings).map_err(trap("config.diagnose"))
+        self.core
+            .azspeech_core_config()
+            .call_diagnose(&mut self.store, settings)
+            .map_err(trap("config.diagnose"))
     }
 
     /// `connection.plan`.
@@ -194,7 +208,10 @@ impl CoreInstance {
         kind: RequestKind,
         ids: &RequestIds,
     ) -> Result<Result<ConnectionPlan, ConfigError>, CoreError> {
-        self.core.azspeech_core_connection().call_plan(&mut self.store, settings, kind, ids).map_err(trap("connection.plan"))
+        self.core
+            .azspeech_core_connection()
+            .call_plan(&mut self.store, settings, kind, ids)
+            .map_err(trap("connection.plan"))
     }
 
     /// `failures.classify-http`.
@@ -213,7 +230,10 @@ impl CoreInstance {
 
     /// `failures.classify-close`.
     pub fn classify_close(&mut self, code: u16, reason: &str) -> Result<SpeechError, CoreError> {
-        self.core.azspeech_core_failures().call_classify_close(&mut self.store, code, reason).map_err(trap("failures.classify-close"))
+        self.core
+            .azspeech_core_failures()
+            .call_classify_close(&mut self.store, code, reason)
+            .map_err(trap("failures.classify-close"))
     }
 
     /// `recognition.session` constructor.

@@ -16,7 +16,10 @@ pub fn from_environment(vars: impl IntoIterator<Item = (OsString, OsString)>, se
         .into_iter()
         .filter_map(|(name, value)| {
             let name = name.into_string().ok()?;
-            PREFIXES.iter().any(|prefix| name.starts_with(prefix)).then_some((name, value))
+            PREFIXES
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+                .then_some((name, value))
         })
         .map(|(name, value)| {
             let value = if secret_names.contains(&name) {
@@ -24,7 +27,11 @@ pub fn from_environment(vars: impl IntoIterator<Item = (OsString, OsString)>, se
             } else {
                 SettingValue::Text(value.to_string_lossy().into_owned())
             };
-            Setting { name, value, source: SettingSource::Environment }
+            Setting {
+                name,
+                value,
+                source: SettingSource::Environment,
+            }
         })
         .collect();
     settings.sort_by(|a, b| a.name.cmp(&b.name));
@@ -33,5 +40,9 @@ pub fn from_environment(vars: impl IntoIterator<Item = (OsString, OsString)>, se
 
 /// A non-secret flag that overrides the variable `name`.
 pub fn flag(name: &str, value: &str) -> Setting {
-    Setting { name: name.to_owned(), value: SettingValue::Text(value.to_owned()), source: SettingSource::Flag }
+    Setting {
+        name: name.to_owned(),
+        value: SettingValue::Text(value.to_owned()),
+        source: SettingSource::Flag,
+    }
 }

@@ -43,7 +43,11 @@ pub(super) fn run(args: &DoctorArgs) -> ExitCode {
     match diagnose(&args.config) {
         Ok(Ok(report)) => {
             let failing = report.findings.iter().any(|finding| finding.level == Level::Error);
-            if args.json { print_json(&report) } else { print_text(&report) }
+            if args.json {
+                print_json(&report)
+            } else {
+                print_text(&report)
+            }
             if failing { ExitCode::Configuration } else { ExitCode::Ok }
         }
         Ok(Err(error)) => {
@@ -71,7 +75,9 @@ fn diagnose(flags: &ConfigFlags) -> Result<Result<Report, ConfigError>, crate::c
         Ok(settings) => settings,
         Err(error) => return Ok(Err(error)),
     };
-    let ids = RequestIds { connection_id: uuid::Uuid::new_v4().simple().to_string() };
+    let ids = RequestIds {
+        connection_id: uuid::Uuid::new_v4().simple().to_string(),
+    };
     let stt = match core.plan(&settings, RequestKind::SttWebsocket, &ids)? {
         Ok(plan) => plan,
         Err(error) => return Ok(Err(error)),
@@ -81,7 +87,12 @@ fn diagnose(flags: &ConfigFlags) -> Result<Result<Report, ConfigError>, crate::c
         Err(error) => return Ok(Err(error)),
     };
     let findings = core.diagnose(&settings)?;
-    Ok(Ok(Report { settings, stt, tts, findings }))
+    Ok(Ok(Report {
+        settings,
+        stt,
+        tts,
+        findings,
+    }))
 }
 
 /// `key` | `sts` | `entra`.
@@ -140,13 +151,23 @@ pub(crate) fn token_format_name(plan: &AuthPlan) -> &'static str {
 pub(crate) fn describe_auth(plan: &AuthPlan) -> String {
     match plan {
         AuthPlan::SubscriptionKey(slot) => {
-            format!("Ocp-Apim-Subscription-Key: <{}>", if matches!(slot, crate::core_runtime::KeySlot::Primary) { "SPEECH_KEY" } else { "SPEECH_KEY_SECONDARY" })
+            format!(
+                "Ocp-Apim-Subscription-Key: <{}>",
+                if matches!(slot, crate::core_runtime::KeySlot::Primary) {
+                    "SPEECH_KEY"
+                } else {
+                    "SPEECH_KEY_SECONDARY"
+                }
+            )
         }
         AuthPlan::StsExchange(sts) => format!("Authorization: Bearer <STS token from {}>", sts.token_url),
         AuthPlan::Bearer(bearer) => match &bearer.format {
             TokenFormat::Raw => format!("Authorization: Bearer <Entra token for {}>", bearer.scope),
             TokenFormat::AadPrefixed(resource_id) => {
-                format!("Authorization: Bearer aad#{resource_id}#<Entra token for {}>", bearer.scope)
+                format!(
+                    "Authorization: Bearer aad#{resource_id}#<Entra token for {}>",
+                    bearer.scope
+                )
             }
         },
     }
@@ -194,8 +215,17 @@ fn print_json(report: &Report) {
 fn print_text(report: &Report) {
     let s = &report.settings;
     println!("azspeech doctor");
-    println!("  auth:       {} (credential source: {})", auth_name(s.auth), credential_name(s.credential));
-    println!("  endpoint:   {} {} ({} cloud)", endpoint_kind_name(s.endpoint.kind), s.endpoint.host, cloud_name(s.cloud));
+    println!(
+        "  auth:       {} (credential source: {})",
+        auth_name(s.auth),
+        credential_name(s.credential)
+    );
+    println!(
+        "  endpoint:   {} {} ({} cloud)",
+        endpoint_kind_name(s.endpoint.kind),
+        s.endpoint.host,
+        cloud_name(s.cloud)
+    );
     println!("  stt:        {}", report.stt.url);
     println!("              {}", describe_auth(&report.stt.auth));
     println!("  tts:        {}", report.tts.url);
@@ -209,7 +239,12 @@ fn print_text(report: &Report) {
     if !report.findings.is_empty() {
         println!("findings:");
         for finding in &report.findings {
-            println!("  [{}] {}: {}", level_name(finding.level), finding.code, finding.message);
+            println!(
+                "  [{}] {}: {}",
+                level_name(finding.level),
+                finding.code,
+                finding.message
+            );
             if !finding.fix.is_empty() {
                 println!("      fix: {}", finding.fix);
             }
@@ -219,7 +254,10 @@ fn print_text(report: &Report) {
 
 fn error_text(error: &ConfigError) -> String {
     let variable = error.variable.as_deref().map(|v| format!(" ({v})")).unwrap_or_default();
-    format!("azspeech: configuration error{variable}: {}\n  fix: {}", error.message, error.fix)
+    format!(
+        "azspeech: configuration error{variable}: {}\n  fix: {}",
+        error.message, error.fix
+    )
 }
 
 fn error_json(error: &ConfigError) -> serde_json::Value {
