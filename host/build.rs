@@ -86,11 +86,9 @@ fn locked_version(workspace: &Path, package: &str) -> String {
 
 /// Re-run the build script when anything under `path` changes.
 fn watch(path: &Path) {
-    if path.is_dir() {
-        if let Ok(entries) = fs::read_dir(path) {
-            for entry in entries.flatten() {
-                watch(&entry.path());
-            }
+    if let Ok(entries) = fs::read_dir(path) {
+        for entry in entries.flatten() {
+            watch(&entry.path());
         }
     }
     println!("cargo:rerun-if-changed={}", path.display());

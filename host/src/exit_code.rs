@@ -42,3 +42,17 @@ Exit codes:
   6   unusable input file
   69  subcommand not available in this build yet
   70  internal error (a bug: please report it)";
+
+impl ExitCode {
+    /// The exit code for a failed exchange with the service.
+    pub fn for_speech_error(error: &crate::core_runtime::SpeechError) -> Self {
+        use crate::core_runtime::SpeechError;
+        match error {
+            SpeechError::Configuration(_) => Self::Configuration,
+            SpeechError::Authentication(_) | SpeechError::Forbidden(_) => Self::Authentication,
+            SpeechError::Transient(_) => Self::Network,
+            SpeechError::Throttled(_) | SpeechError::BadRequest(_) | SpeechError::Protocol(_) => Self::Service,
+            SpeechError::NotImplemented(_) => Self::NotAvailable,
+        }
+    }
+}

@@ -34,9 +34,13 @@
 
 pub mod artifact_cache;
 pub mod cli;
+pub mod clock;
 pub mod core_runtime;
+pub mod credentials;
 pub mod exit_code;
+pub mod secret;
 pub mod settings_input;
+pub mod transport;
 
 /// The core component, built from `component/` by `build.rs`.
 pub const CORE_COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/azspeech_core.wasm"));

@@ -3,14 +3,15 @@
 use clap::Args;
 use serde_json::json;
 
-use crate::artifact_cache::ArtifactCache;
+use super::ConfigFlags;
+use super::TransportFlags;
+use super::context::{self, SetupFailure};
 use crate::core_runtime::{
-    AuthMode, AuthPlan, Cloud, ConfigError, ConnectionPlan, CoreRuntime, CredentialSource, EndpointKind, Finding,
-    Level, RequestIds, RequestKind, Settings, TokenFormat,
+    AuthMode, AuthPlan, Cloud, ConfigError, ConnectionPlan, CredentialSource, EndpointKind, FailureDetail, Finding,
+    Level, RequestIds, RequestKind, Settings, SpeechError, TokenFormat,
 };
 use crate::exit_code::ExitCode;
-
-use super::ConfigFlags;
+use crate::transport::websocket::ConnectError;
 
 /// Arguments of `azspeech doctor`.
 #[derive(Debug, Args)]
@@ -18,12 +19,15 @@ pub struct DoctorArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Also fetch a credential and open a connection, and explain a 401/403/404. [not available yet]
+    /// Also fetch a credential and open the STT and TTS connections, and explain a 401/403/404.
     #[arg(long)]
     pub probe: bool,
     /// Settings that override the environment.
     #[command(flatten)]
     pub config: ConfigFlags,
+    /// Transport overrides (used by --probe).
+    #[command(flatten)]
+    pub transport: TransportFlags,
 }
 
 /// What doctor found, ready to print.
@@ -32,52 +36,124 @@ struct Report {
     stt: ConnectionPlan,
     tts: ConnectionPlan,
     findings: Vec<Finding>,
+    probes: Vec<Probe>,
+}
+
+/// The outcome of probing one connection.
+struct Probe {
+    service: &'static str,
+    outcome: ProbeOutcome,
+}
+
+enum ProbeOutcome {
+    Connected,
+    Credential(String),
+    Network(String),
+    Rejected(SpeechError),
+}
+
+impl Probe {
+    fn exit_code(&self) -> ExitCode {
+        match &self.outcome {
+            ProbeOutcome::Connected => ExitCode::Ok,
+            ProbeOutcome::Credential(_) => ExitCode::Authentication,
+            ProbeOutcome::Network(_) => ExitCode::Network,
+            ProbeOutcome::Rejected(error) => ExitCode::for_speech_error(error),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        match &self.outcome {
+            ProbeOutcome::Connected => json!({"service": self.service, "result": "connected"}),
+            ProbeOutcome::Credential(message) => {
+                json!({"service": self.service, "result": "credential-error", "message": message})
+            }
+            ProbeOutcome::Network(message) => {
+                json!({"service": self.service, "result": "network-error", "message": message})
+            }
+            ProbeOutcome::Rejected(error) => {
+                let (kind, detail) = speech_error_parts(error);
+                json!({"service": self.service, "result": kind, "http_status": detail.http_status,
+                       "message": detail.message, "hint": detail.hint})
+            }
+        }
+    }
+
+    fn text(&self) -> String {
+        match &self.outcome {
+            ProbeOutcome::Connected => format!("  {}: connected (WebSocket upgrade accepted)", self.service),
+            ProbeOutcome::Credential(message) => format!("  {}: no credential: {message}", self.service),
+            ProbeOutcome::Network(message) => format!("  {}: network error: {message}", self.service),
+            ProbeOutcome::Rejected(error) => {
+                let (kind, detail) = speech_error_parts(error);
+                let status = detail.http_status.map(|s| format!("HTTP {s}, ")).unwrap_or_default();
+                format!(
+                    "  {}: {status}{kind}: {}\n      likely cause and fix: {}",
+                    self.service, detail.message, detail.hint
+                )
+            }
+        }
+    }
+}
+
+/// The kebab-case kind and the detail of a speech error.
+pub(crate) fn speech_error_parts(error: &SpeechError) -> (&'static str, &FailureDetail) {
+    match error {
+        SpeechError::Configuration(d) => ("configuration", d),
+        SpeechError::Authentication(d) => ("authentication", d),
+        SpeechError::Forbidden(d) => ("forbidden", d),
+        SpeechError::Throttled(t) => ("throttled", &t.detail),
+        SpeechError::Transient(d) => ("transient", d),
+        SpeechError::BadRequest(d) => ("bad-request", d),
+        SpeechError::Protocol(d) => ("protocol", d),
+        SpeechError::NotImplemented(d) => ("not-implemented", d),
+    }
 }
 
 /// Run `azspeech doctor`.
 pub(super) fn run(args: &DoctorArgs) -> ExitCode {
-    if args.probe {
-        eprintln!("azspeech doctor --probe: not available yet in this build (lands with credential fetching).");
-        return ExitCode::NotAvailable;
-    }
-    match diagnose(&args.config) {
+    match diagnose(args) {
         Ok(Ok(report)) => {
-            let failing = report.findings.iter().any(|finding| finding.level == Level::Error);
+            let mut code = if report.findings.iter().any(|finding| finding.level == Level::Error) {
+                ExitCode::Configuration
+            } else {
+                ExitCode::Ok
+            };
+            if let Some(probe_code) = report.probes.iter().map(Probe::exit_code).find(|c| *c != ExitCode::Ok) {
+                code = probe_code;
+            }
             if args.json {
                 print_json(&report)
             } else {
                 print_text(&report)
             }
-            if failing { ExitCode::Configuration } else { ExitCode::Ok }
+            code
         }
         Ok(Err(error)) => {
             if args.json {
                 println!("{}", error_json(&error));
             } else {
-                eprintln!("{}", error_text(&error));
+                eprintln!("{}", context::config_error_text(&error));
             }
             ExitCode::Configuration
         }
-        Err(internal) => {
-            eprintln!("azspeech doctor: {internal}");
-            ExitCode::Internal
+        Err(failure) => {
+            eprintln!("azspeech doctor: {}", failure.message);
+            failure.code
         }
     }
 }
 
-fn diagnose(flags: &ConfigFlags) -> Result<Result<Report, ConfigError>, crate::core_runtime::CoreError> {
-    let runtime = CoreRuntime::load(&ArtifactCache::from_environment())?;
-    let mut core = runtime.instantiate()?;
-    let secret_names = core.secret_names()?;
-    let mut inputs = crate::settings_input::from_environment(std::env::vars_os(), &secret_names);
-    inputs.extend(flags.as_settings());
-    let settings = match core.resolve(&inputs)? {
-        Ok(settings) => settings,
+fn diagnose(args: &DoctorArgs) -> Result<Result<Report, ConfigError>, SetupFailure> {
+    let mut resolved = match context::resolve(&args.config)? {
+        Ok(resolved) => resolved,
         Err(error) => return Ok(Err(error)),
     };
     let ids = RequestIds {
-        connection_id: uuid::Uuid::new_v4().simple().to_string(),
+        connection_id: context::connection_id(),
     };
+    let core = &mut resolved.core;
+    let settings = resolved.settings;
     let stt = match core.plan(&settings, RequestKind::SttWebsocket, &ids)? {
         Ok(plan) => plan,
         Err(error) => return Ok(Err(error)),
@@ -87,12 +163,67 @@ fn diagnose(flags: &ConfigFlags) -> Result<Result<Report, ConfigError>, crate::c
         Err(error) => return Ok(Err(error)),
     };
     let findings = core.diagnose(&settings)?;
+    let probes = if args.probe {
+        probe(core, &settings, [("stt", &stt), ("tts", &tts)], &args.transport)?
+    } else {
+        vec![]
+    };
     Ok(Ok(Report {
         settings,
         stt,
         tts,
         findings,
+        probes,
     }))
+}
+
+fn probe(
+    core: &mut crate::core_runtime::CoreInstance,
+    settings: &Settings,
+    plans: [(&'static str, &ConnectionPlan); 2],
+    transport: &TransportFlags,
+) -> Result<Vec<Probe>, SetupFailure> {
+    let options = context::transport_options(transport)?;
+    let broker = context::broker(settings, &options)?;
+    let tls = crate::transport::tls::client_config(options.extra_ca_file.as_deref()).map_err(|error| SetupFailure {
+        message: error.to_string(),
+        code: ExitCode::Configuration,
+    })?;
+    let runtime = context::tokio_runtime()?;
+    let mut probes = Vec::new();
+    for (service, plan) in plans {
+        let outcome = runtime.block_on(async {
+            let header = match broker.header_for(&plan.auth).await {
+                Ok(header) => header,
+                Err(error) => return Err(ProbeOutcome::Credential(error.to_string())),
+            };
+            match crate::transport::websocket::connect(plan, Some(&header), &options, tls.clone()).await {
+                Ok(mut socket) => {
+                    let _ = socket.close(None).await;
+                    Ok(ProbeOutcome::Connected)
+                }
+                Err(ConnectError::Rejected(rejected)) => {
+                    Ok(ProbeOutcome::Rejected(SpeechError::Configuration(FailureDetail {
+                        http_status: Some(rejected.status),
+                        close_code: None,
+                        message: rejected.body.clone(),
+                        hint: rejected.retry_after.clone().unwrap_or_default(),
+                    })))
+                }
+                Err(error) => Err(ProbeOutcome::Network(error.to_string())),
+            }
+        });
+        let outcome = match outcome {
+            Ok(ProbeOutcome::Rejected(SpeechError::Configuration(raw))) => {
+                let status = raw.http_status.unwrap_or(0);
+                let retry_after = (!raw.hint.is_empty()).then_some(raw.hint.as_str());
+                ProbeOutcome::Rejected(core.classify_http(settings, status, retry_after, &raw.message)?)
+            }
+            Ok(outcome) | Err(outcome) => outcome,
+        };
+        probes.push(Probe { service, outcome });
+    }
+    Ok(probes)
 }
 
 /// `key` | `sts` | `entra`.
@@ -208,6 +339,7 @@ fn print_json(report: &Report) {
         "credential_source": credential_name(s.credential),
         "explanation": s.explanation,
         "findings": findings_json(&report.findings),
+        "probe": report.probes.iter().map(Probe::json).collect::<Vec<_>>(),
     });
     println!("{value}");
 }
@@ -236,6 +368,12 @@ fn print_text(report: &Report) {
             println!("  - {line}");
         }
     }
+    if !report.probes.is_empty() {
+        println!("probe:");
+        for probe in &report.probes {
+            println!("{}", probe.text());
+        }
+    }
     if !report.findings.is_empty() {
         println!("findings:");
         for finding in &report.findings {
@@ -250,14 +388,6 @@ fn print_text(report: &Report) {
             }
         }
     }
-}
-
-fn error_text(error: &ConfigError) -> String {
-    let variable = error.variable.as_deref().map(|v| format!(" ({v})")).unwrap_or_default();
-    format!(
-        "azspeech: configuration error{variable}: {}\n  fix: {}",
-        error.message, error.fix
-    )
 }
 
 fn error_json(error: &ConfigError) -> serde_json::Value {

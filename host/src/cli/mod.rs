@@ -1,7 +1,9 @@
 //! The `azspeech` command line: argument parsing and dispatch to one module per subcommand.
 
 mod component_export;
+mod context;
 mod doctor;
+mod token;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -71,6 +73,18 @@ impl ConfigFlags {
     }
 }
 
+/// Where sockets connect and which CA they trust (for private endpoints, proxies, the emulator).
+#[derive(Debug, Clone, Default, Args)]
+pub struct TransportFlags {
+    /// Send requests for HOST to IP:PORT, keeping the URL, Host header and TLS name (like curl's
+    /// --connect-to). Repeatable. Also AZSPEECH_CONNECT_TO=HOST=IP:PORT[,...].
+    #[arg(long, value_name = "HOST=IP:PORT")]
+    pub connect_to: Vec<String>,
+    /// Trust the CA certificates in this PEM file besides the system roots (AZSPEECH_CA_FILE).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -82,8 +96,8 @@ pub enum Command {
     Voices(Planned),
     /// Explain the configuration: mode, why, URLs and findings.
     Doctor(doctor::DoctorArgs),
-    /// Print the auth header a request would carry, masked. [not available yet]
-    Token(Planned),
+    /// Print the auth header a request would carry, masked (first 4 characters and the length).
+    Token(token::TokenArgs),
     /// Run the local Azure Speech emulator on 127.0.0.1. [not available yet]
     Emulator(Planned),
     /// TTS -> WAV -> STT round trip on the built-in emulator, no Azure account needed. [not available yet]
@@ -117,10 +131,10 @@ pub fn main() -> ExitCode {
     let name = match &cli.command {
         Command::Doctor(args) => return doctor::run(args),
         Command::Component(args) => return component_export::run(args),
+        Command::Token(args) => return token::run(args),
         Command::Tts(_) => "tts",
         Command::Stt(_) => "stt",
         Command::Voices(_) => "voices",
-        Command::Token(_) => "token",
         Command::Emulator(_) => "emulator",
         Command::Demo(_) => "demo",
     };

@@ -1,0 +1,194 @@
+//! Credentials, filled in at the I/O boundary: the core's auth plan says *what* a request needs;
+//! this module fetches it (keys from the environment, Entra tokens through `azure_identity`, STS
+//! tokens from `issueToken`), caches it, and turns it into one header.
+//!
+//! Nothing here formats a secret into a log line or an error: values are [`Secret`]s.
+
+pub mod entra;
+pub mod keys;
+pub mod sts;
+pub mod token_cache;
+
+use std::sync::Arc;
+
+use tokio::sync::OnceCell;
+
+use crate::clock::Clock;
+use crate::core_runtime::{AuthPlan, CredentialSource, KeySlot, Settings, TokenFormat};
+use crate::secret::Secret;
+
+pub use entra::{EntraEnvironment, RetryPolicy};
+pub use keys::KeyRing;
+use token_cache::TokenCache;
+
+/// One authentication header, ready to be written into a request.
+#[derive(Debug, Clone)]
+pub struct AuthHeader {
+    /// Lowercase header name: `ocp-apim-subscription-key` or `authorization`.
+    pub name: &'static str,
+    /// The header value (`<key>` or `Bearer <token>`).
+    pub value: Secret,
+}
+
+impl AuthHeader {
+    /// The header as `azspeech token` prints it: name, and the value masked.
+    pub fn masked(&self) -> String {
+        match self.value.expose().strip_prefix("Bearer ") {
+            Some(token) => match token.strip_prefix("aad#").and_then(|rest| rest.rsplit_once('#')) {
+                Some((resource_id, jwt)) => {
+                    format!("Authorization: Bearer aad#{resource_id}#{}", Secret::new(jwt).masked())
+                }
+                None => format!("Authorization: Bearer {}", Secret::new(token).masked()),
+            },
+            None => format!("Ocp-Apim-Subscription-Key: {}", self.value.masked()),
+        }
+    }
+}
+
+/// Why a credential could not be obtained. Each case says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    /// The plan needs a key that is not set.
+    #[error(
+        "{variable} is not set: the configuration uses key authentication; set {variable}, or use Entra ID (SPEECH_AUTH=entra)"
+    )]
+    MissingKey {
+        /// The variable.
+        variable: &'static str,
+    },
+    /// The Entra credential source failed.
+    #[error("getting a Microsoft Entra token from {source_name} failed: {message}\n  hint: {hint}")]
+    Entra {
+        /// Which source (`managed-identity`, ...).
+        source_name: &'static str,
+        /// The credential's error (never contains the token).
+        message: String,
+        /// What to check.
+        hint: &'static str,
+    },
+    /// The STS token exchange failed.
+    #[error("exchanging the key for a token at {url} failed: {message}")]
+    Sts {
+        /// The issueToken URL.
+        url: String,
+        /// The HTTP status, if the service answered.
+        status: Option<u16>,
+        /// What went wrong.
+        message: String,
+    },
+    /// The HTTP client could not be set up (CA file, TLS).
+    #[error(transparent)]
+    Setup(#[from] crate::transport::http_client::HttpClientError),
+}
+
+/// Hands out authentication headers for connection plans, caching tokens.
+#[derive(Debug)]
+pub struct CredentialBroker {
+    keys: KeyRing,
+    entra_environment: EntraEnvironment,
+    credential_source: CredentialSource,
+    cloud: crate::core_runtime::Cloud,
+    http: reqwest::Client,
+    retry: RetryPolicy,
+    entra: OnceCell<Arc<dyn azure_core::credentials::TokenCredential>>,
+    entra_tokens: TokenCache,
+    sts_tokens: TokenCache,
+    clock: Arc<dyn Clock>,
+}
+
+/// Refresh Entra tokens this long before they expire.
+pub const ENTRA_REFRESH_AHEAD_MS: u64 = 5 * 60 * 1000;
+
+impl CredentialBroker {
+    /// A broker for `settings`, with secrets from `keys` / `entra_environment`.
+    pub fn new(
+        settings: &Settings,
+        keys: KeyRing,
+        entra_environment: EntraEnvironment,
+        http: reqwest::Client,
+        retry: RetryPolicy,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            keys,
+            entra_environment,
+            credential_source: settings.credential,
+            cloud: settings.cloud,
+            http,
+            retry,
+            entra: OnceCell::new(),
+            entra_tokens: TokenCache::new(clock.clone(), ENTRA_REFRESH_AHEAD_MS),
+            sts_tokens: TokenCache::new(clock.clone(), 0),
+            clock,
+        }
+    }
+
+    /// The header for `plan`'s auth plan.
+    pub async fn header_for(&self, plan: &AuthPlan) -> Result<AuthHeader, CredentialError> {
+        match plan {
+            AuthPlan::SubscriptionKey(slot) => Ok(AuthHeader {
+                name: "ocp-apim-subscription-key",
+                value: self.keys.get(*slot)?.clone(),
+            }),
+            AuthPlan::Bearer(bearer) => {
+                let token = self.entra_token(&bearer.scope).await?;
+                let value = match &bearer.format {
+                    TokenFormat::Raw => format!("Bearer {}", token.expose()),
+                    TokenFormat::AadPrefixed(resource_id) => format!("Bearer aad#{resource_id}#{}", token.expose()),
+                };
+                Ok(AuthHeader {
+                    name: "authorization",
+                    value: Secret::new(value),
+                })
+            }
+            AuthPlan::StsExchange(sts) => {
+                let key = self.keys.get(sts.key)?;
+                let url = sts.token_url.clone();
+                let http = &self.http;
+                let now = self.clock.now_ms();
+                let token = self
+                    .sts_tokens
+                    .get(&sts.token_url, || sts::exchange(http, url, key, now, sts.max_age_ms))
+                    .await?;
+                Ok(AuthHeader {
+                    name: "authorization",
+                    value: Secret::new(format!("Bearer {}", token.expose())),
+                })
+            }
+        }
+    }
+
+    /// An Entra token for `scope`, from the cache or the credential source.
+    pub async fn entra_token(&self, scope: &str) -> Result<Secret, CredentialError> {
+        let credential = self
+            .entra
+            .get_or_try_init(|| async {
+                entra::build_credential(
+                    self.credential_source,
+                    self.cloud,
+                    &self.entra_environment,
+                    &self.http,
+                    self.retry,
+                )
+            })
+            .await?
+            .clone();
+        let source_name = entra::source_name(self.credential_source);
+        self.entra_tokens
+            .get(scope, || entra::fetch(credential, scope.to_owned(), source_name))
+            .await
+    }
+
+    /// How many times each cache fetched (for tests of single-flight behaviour).
+    pub fn fetch_counts(&self) -> (u64, u64) {
+        (self.entra_tokens.fetches(), self.sts_tokens.fetches())
+    }
+}
+
+/// The name of a key slot's variable.
+pub fn key_variable(slot: KeySlot) -> &'static str {
+    match slot {
+        KeySlot::Primary => "SPEECH_KEY",
+        KeySlot::Secondary => "SPEECH_KEY_SECONDARY",
+    }
+}

@@ -1,0 +1,134 @@
+//! Opening a Speech WebSocket for a [`ConnectionPlan`], with the credential added here.
+
+use std::sync::Arc;
+
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+
+use super::TransportOptions;
+use crate::core_runtime::ConnectionPlan;
+use crate::credentials::AuthHeader;
+
+/// An open Speech WebSocket.
+pub type SpeechSocket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The service answered the upgrade with something other than 101.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpgradeRejected {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
+    /// The response body (at most 4 KiB).
+    pub body: String,
+}
+
+/// Why a WebSocket could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The plan's URL or a header is malformed (a bug in the core or the host).
+    #[error("invalid WebSocket request: {0}")]
+    InvalidRequest(String),
+    /// TCP, DNS or TLS failed: check the network, private endpoint DNS, proxies, the CA.
+    #[error("cannot reach {host}: {reason}")]
+    Network {
+        /// The host.
+        host: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The service refused the upgrade (401, 403, 404, 429, 5xx...).
+    #[error("the service answered the WebSocket upgrade with HTTP {}", .0.status)]
+    Rejected(UpgradeRejected),
+}
+
+/// Open the WebSocket `plan` describes, adding `auth` (if any) as a header.
+pub async fn connect(
+    plan: &ConnectionPlan,
+    auth: Option<&AuthHeader>,
+    options: &TransportOptions,
+    tls: Arc<rustls::ClientConfig>,
+) -> Result<SpeechSocket, ConnectError> {
+    let mut request = plan
+        .url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| ConnectError::InvalidRequest(e.to_string()))?;
+    let uri = request.uri().clone();
+    let host = uri
+        .host()
+        .ok_or_else(|| ConnectError::InvalidRequest("the URL has no host".into()))?
+        .to_owned();
+    let secure = uri.scheme_str() == Some("wss");
+    let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+    let headers = request.headers_mut();
+    for (name, value) in &plan.headers {
+        insert(headers, name, value)?;
+    }
+    if let Some(subprotocol) = &plan.subprotocol {
+        insert(headers, "Sec-WebSocket-Protocol", subprotocol)?;
+    }
+    if let Some(auth) = auth {
+        let mut value = HeaderValue::from_str(auth.value.expose()).map_err(|_| {
+            ConnectError::InvalidRequest(format!("the {} value is not a valid header value", auth.name))
+        })?;
+        value.set_sensitive(true);
+        headers.insert(HeaderName::from_static(auth.name), value);
+    }
+
+    let target = options.override_for(&host);
+    let stream = match target {
+        Some(addr) => TcpStream::connect(addr).await,
+        None => TcpStream::connect((host.trim_start_matches('[').trim_end_matches(']'), port)).await,
+    }
+    .map_err(|error| ConnectError::Network {
+        host: host.clone(),
+        reason: error.to_string(),
+    })?;
+    let _ = stream.set_nodelay(true);
+
+    let connector = if secure {
+        Some(Connector::Rustls(tls))
+    } else {
+        Some(Connector::Plain)
+    };
+    match tokio_tungstenite::client_async_tls_with_config(request, stream, None, connector).await {
+        Ok((socket, _response)) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
+            let body = response
+                .body()
+                .as_deref()
+                .map(|bytes| String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned())
+                .unwrap_or_default();
+            Err(ConnectError::Rejected(UpgradeRejected {
+                status: response.status().as_u16(),
+                retry_after,
+                body,
+            }))
+        }
+        Err(error) => Err(ConnectError::Network {
+            host,
+            reason: error.to_string(),
+        }),
+    }
+}
+
+fn insert(
+    headers: &mut tokio_tungstenite::tungstenite::http::HeaderMap,
+    name: &str,
+    value: &str,
+) -> Result<(), ConnectError> {
+    let name = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| ConnectError::InvalidRequest(format!("invalid header name {name:?}")))?;
+    let value = HeaderValue::from_str(value)
+        .map_err(|_| ConnectError::InvalidRequest(format!("invalid value for header {name}")))?;
+    headers.insert(name, value);
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! A strict local Azure Speech emulator (work in progress).
