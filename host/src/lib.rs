@@ -33,6 +33,7 @@
 //! ```
 
 pub mod artifact_cache;
+pub mod audio;
 pub mod cli;
 pub mod clock;
 pub mod core_runtime;
@@ -40,6 +41,7 @@ pub mod credentials;
 pub mod exit_code;
 pub mod secret;
 pub mod settings_input;
+pub mod subtitles;
 pub mod transport;
 
 /// The core component, built from `component/` by `build.rs`.

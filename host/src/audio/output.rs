@@ -1,0 +1,197 @@
+//! Audio output for text-to-speech, written as it arrives.
+//!
+//! A file is written under a temporary name beside the destination and renamed into place only
+//! when synthesis completed, so an interrupted run never leaves a corrupt file at the
+//! destination (the partial file is removed when the writer is dropped unfinished). A WAV
+//! header is written first with a placeholder length, so the first audio bytes reach the disk
+//! before synthesis ends, and fixed on completion. On stdout (`-`) bytes are flushed as they
+//! arrive; a WAV header there carries the "unknown length" value, as streaming tools expect.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+/// Builds a container header for a given data length (`None` = unknown, streaming).
+pub type HeaderBuilder = Box<dyn Fn(Option<u32>) -> Vec<u8> + Send>;
+
+/// Why audio could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write audio to {path}: {error}")]
+pub struct AudioOutputError {
+    /// The destination.
+    pub path: String,
+    /// The I/O error.
+    pub error: std::io::Error,
+}
+
+enum Destination {
+    File {
+        file: File,
+        partial: PathBuf,
+        target: PathBuf,
+    },
+    Stdout(std::io::Stdout),
+}
+
+/// A streaming audio writer.
+pub struct AudioWriter {
+    destination: Option<Destination>,
+    header: Option<HeaderBuilder>,
+    data_len: u64,
+    label: String,
+}
+
+impl std::fmt::Debug for AudioWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AudioWriter")
+            .field("to", &self.label)
+            .field("bytes", &self.data_len)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AudioWriter {
+    /// Start writing to `path` (`-` for stdout). With `header`, a container header is written
+    /// before the audio and completed by [`AudioWriter::finish`].
+    pub fn create(path: &Path, header: Option<HeaderBuilder>) -> Result<Self, AudioOutputError> {
+        let label = path.display().to_string();
+        let fail = |error| AudioOutputError {
+            path: label.clone(),
+            error,
+        };
+        let destination = if path == Path::new("-") {
+            Destination::Stdout(std::io::stdout())
+        } else {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "audio".into());
+            let partial = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+            let file = OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(&partial)
+                .map_err(fail)?;
+            Destination::File {
+                file,
+                partial,
+                target: path.to_path_buf(),
+            }
+        };
+        let mut writer = Self {
+            destination: Some(destination),
+            header,
+            data_len: 0,
+            label,
+        };
+        if let Some(build) = &writer.header {
+            let initial = build(None);
+            writer.raw_write(&initial)?;
+        }
+        Ok(writer)
+    }
+
+    /// Append audio bytes and flush them to the file or pipe.
+    pub fn write(&mut self, audio: &[u8]) -> Result<(), AudioOutputError> {
+        self.raw_write(audio)?;
+        self.data_len += audio.len() as u64;
+        Ok(())
+    }
+
+    /// Bytes of audio written so far (without the header).
+    pub fn data_len(&self) -> u64 {
+        self.data_len
+    }
+
+    fn raw_write(&mut self, bytes: &[u8]) -> Result<(), AudioOutputError> {
+        let result = match self.destination.as_mut() {
+            Some(Destination::File { file, .. }) => file.write_all(bytes),
+            Some(Destination::Stdout(stdout)) => stdout.write_all(bytes).and_then(|()| stdout.flush()),
+            None => Ok(()),
+        };
+        result.map_err(|error| AudioOutputError {
+            path: self.label.clone(),
+            error,
+        })
+    }
+
+    /// Complete the file: fix the header's lengths, sync, and move it into place. Returns the
+    /// number of audio bytes written.
+    pub fn finish(mut self) -> Result<u64, AudioOutputError> {
+        let label = self.label.clone();
+        let fail = |error| AudioOutputError {
+            path: label.clone(),
+            error,
+        };
+        match self.destination.take() {
+            Some(Destination::File {
+                mut file,
+                partial,
+                target,
+            }) => {
+                if let Some(build) = &self.header {
+                    let length = u32::try_from(self.data_len).ok();
+                    file.seek(SeekFrom::Start(0)).map_err(fail)?;
+                    file.write_all(&build(length)).map_err(fail)?;
+                }
+                file.sync_all().map_err(fail)?;
+                drop(file);
+                std::fs::rename(&partial, &target).map_err(fail)?;
+            }
+            Some(Destination::Stdout(mut stdout)) => stdout.flush().map_err(fail)?,
+            None => {}
+        }
+        Ok(self.data_len)
+    }
+}
+
+impl Drop for AudioWriter {
+    fn drop(&mut self) {
+        // Unfinished: remove the partial file so no truncated audio is left behind.
+        if let Some(Destination::File { partial, .. }) = self.destination.take() {
+            let _ = std::fs::remove_file(partial);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake_header() -> HeaderBuilder {
+        Box::new(|len: Option<u32>| format!("HDR{:010}", len.unwrap_or(u32::MAX)).into_bytes())
+    }
+
+    #[test]
+    fn a_finished_file_has_its_header_fixed_and_appears_only_at_the_end() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("out.wav");
+        let mut writer = AudioWriter::create(&target, Some(fake_header())).expect("create");
+        writer.write(b"abc").expect("write");
+        assert!(!target.exists(), "nothing at the destination before completion");
+        let partials: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+        assert_eq!(partials.len(), 1, "the audio so far is on disk under a temporary name");
+        writer.write(b"defg").expect("write");
+        assert_eq!(writer.finish().expect("finish"), 7);
+        assert_eq!(std::fs::read(&target).expect("read"), b"HDR0000000007abcdefg");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    }
+
+    #[test]
+    fn an_interrupted_write_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("out.wav");
+        std::fs::write(&target, b"previous good file").expect("seed");
+        {
+            let mut writer = AudioWriter::create(&target, Some(fake_header())).expect("create");
+            writer.write(b"partial audio").expect("write");
+        }
+        assert_eq!(std::fs::read(&target).expect("read"), b"previous good file");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("dir").count(),
+            1,
+            "partial file removed"
+        );
+    }
+}
