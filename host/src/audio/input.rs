@@ -138,7 +138,7 @@ impl PcmSource {
                 (hound::SampleFormat::Int, 8 | 16 | 24 | 32) | (hound::SampleFormat::Float, 32) => {}
                 (format, bits) => return Err(unsupported(format!("{bits}-bit {format:?} samples"))),
             }
-            Pipeline::Convert(Box::new(Converter::new(spec.sample_rate).map_err(|e| unsupported(e))?))
+            Pipeline::Convert(Box::new(Converter::new(spec.sample_rate).map_err(unsupported)?))
         };
         let frames_expected = u64::from(reader.duration());
         Ok(Self {
