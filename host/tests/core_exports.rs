@@ -44,6 +44,7 @@ fn loopback_settings() -> Settings {
         credential: CredentialSource::None,
         has_secondary_key: false,
         explanation: vec![],
+        notes: vec![],
     }
 }
 
@@ -60,15 +61,20 @@ fn config_exports() {
     let resolved = core
         .resolve(&[secret("SPEECH_KEY"), text("SPEECH_REGION", "westeurope")])
         .expect("call");
-    match resolved {
-        Ok(settings) => {
-            assert_eq!(settings.auth, AuthMode::Key);
-            assert_eq!(settings.region.as_deref(), Some("westeurope"));
-            let findings = core.diagnose(&settings).expect("call");
-            assert!(!findings.is_empty(), "doctor always has something to say");
-        }
-        Err(error) => assert_eq!(error.code, ConfigErrorCode::NotImplemented, "{error:?}"),
-    }
+    let settings = resolved.expect("key + region resolves");
+    assert_eq!(settings.auth, AuthMode::Key);
+    assert_eq!(settings.region.as_deref(), Some("westeurope"));
+    let findings = core.diagnose(&settings).expect("call");
+    assert!(
+        findings.iter().any(|f| f.level == Level::Warning),
+        "keys are below the security baseline: {findings:?}"
+    );
+    let error = core
+        .resolve(&[text("SPEECH_REGION", "westeurope")])
+        .expect("call")
+        .expect_err("no credential");
+    assert_ne!(error.code, ConfigErrorCode::NotImplemented);
+    assert!(!error.fix.is_empty());
     let findings = core.diagnose(&loopback_settings()).expect("call");
     assert!(findings.iter().all(|f| !f.code.is_empty()));
 }

@@ -393,11 +393,29 @@ fn print_text(report: &Report) {
 fn error_json(error: &ConfigError) -> serde_json::Value {
     json!({
         "error": {
-            "code": format!("{:?}", error.code),
+            "code": config_error_code_name(error.code),
             "variable": error.variable,
             "message": error.message,
             "fix": error.fix,
         },
         "findings": [{"level": "error", "code": "configuration", "message": error.message, "fix": error.fix}],
     })
+}
+
+/// The kebab-case WIT name of a configuration error code.
+pub(crate) fn config_error_code_name(code: crate::core_runtime::ConfigErrorCode) -> &'static str {
+    use crate::core_runtime::ConfigErrorCode as C;
+    match code {
+        C::MissingSetting => "missing-setting",
+        C::EmptySetting => "empty-setting",
+        C::InvalidValue => "invalid-value",
+        C::UnknownRegion => "unknown-region",
+        C::UnknownCloud => "unknown-cloud",
+        C::InvalidEndpoint => "invalid-endpoint",
+        C::InsecureEndpoint => "insecure-endpoint",
+        C::UntrustedHost => "untrusted-host",
+        C::Contradiction => "contradiction",
+        C::UnsupportedCombination => "unsupported-combination",
+        C::NotImplemented => "not-implemented",
+    }
 }

@@ -1,0 +1,177 @@
+//! Secrets never reach output, logs, errors, panic messages or URLs.
+//!
+//! Every command below runs at the most verbose log level (`--log-level trace`, which includes
+//! the HTTP, TLS and identity crates' own logs) with sentinel values for the key, the Entra token
+//! and the client secret, in successful and failing configurations. The sentinels must appear
+//! nowhere in stdout or stderr. (`azspeech token` shows the first 4 characters by design; the
+//! sentinels are long enough that their prefix is not the sentinel.)
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Command;
+
+const KEY: &str = "sentinelKEYa1b2c3d4e5f6a7b8c9d0e1f2";
+const SECONDARY_KEY: &str = "sentinelSECONDARYc3d4e5f6a7b8c9d0";
+const TOKEN: &str = "eyJzentinelTOKEN.eyJzZW50aW5lbA.c2VudGluZWxzaWc";
+const CLIENT_SECRET: &str = "sentinelCLIENTSECRETq8Q~abcdefgh";
+const SENTINELS: &[&str] = &[KEY, SECONDARY_KEY, TOKEN, CLIENT_SECRET];
+
+/// A loopback port with nothing listening on it.
+fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    port
+}
+
+/// A fake `az` that prints the sentinel token, in a directory to put first on PATH.
+fn fake_az(dir: &Path) {
+    let script = dir.join("az");
+    let expires = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs()
+        + 3600;
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho '{{\"accessToken\":\"{TOKEN}\",\"expires_on\":{expires},\"tokenType\":\"Bearer\",\"tenant\":\"t\"}}'\n"
+        ),
+    )
+    .expect("write az");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+}
+
+struct Run {
+    args: Vec<String>,
+    stdout: String,
+    stderr: String,
+    code: Option<i32>,
+}
+
+fn run(env: &[(&str, String)], args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().expect("tempdir");
+    fake_az(dir.path());
+    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_azspeech"));
+    command
+        .arg("--log-level")
+        .arg("trace")
+        .args(args)
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", dir.path())
+        .env("AZSPEECH_CACHE_DIR", dir.path().join("cache"))
+        .env("AZSPEECH_IDENTITY_RETRY", "none")
+        .env("RUST_BACKTRACE", "1");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().expect("azspeech runs");
+    Run {
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: output.status.code(),
+    }
+}
+
+fn assert_clean(run: &Run) {
+    for sentinel in SENTINELS {
+        assert!(
+            !run.stdout.contains(sentinel) && !run.stderr.contains(sentinel),
+            "a secret leaked from `azspeech {}` (exit {:?})\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            run.args.join(" "),
+            run.code,
+            run.stdout,
+            run.stderr
+        );
+    }
+}
+
+fn key_env(endpoint: String) -> Vec<(&'static str, String)> {
+    vec![
+        ("SPEECH_KEY", KEY.to_owned()),
+        ("SPEECH_KEY_SECONDARY", SECONDARY_KEY.to_owned()),
+        ("SPEECH_ENDPOINT", endpoint),
+        ("AZURE_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+    ]
+}
+
+#[test]
+fn key_mode_success_and_failures_never_print_the_key() {
+    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    let env = key_env(endpoint);
+    let token = run(&env, &["token", "--service", "stt"]);
+    assert_eq!(token.code, Some(0), "{}", token.stderr);
+    assert!(
+        token.stdout.contains("Ocp-Apim-Subscription-Key: sent"),
+        "masked header shown: {}",
+        token.stdout
+    );
+    assert_clean(&token);
+    for args in [
+        &["doctor"][..],
+        &["doctor", "--json"],
+        &["doctor", "--probe"],
+        &["token", "--service", "tts"],
+    ] {
+        assert_clean(&run(&env, args));
+    }
+    let probe = run(&env, &["doctor", "--probe"]);
+    assert_eq!(
+        probe.code,
+        Some(4),
+        "a closed port is a network error: {}",
+        probe.stderr
+    );
+}
+
+#[test]
+fn sts_exchange_failure_never_prints_the_key() {
+    let mut env = key_env(format!("http://127.0.0.1:{}", closed_port()));
+    env.push(("SPEECH_AUTH", "sts".to_owned()));
+    let token = run(&env, &["token"]);
+    assert_ne!(token.code, Some(0), "the STS endpoint is closed");
+    assert_clean(&token);
+    assert_clean(&run(&env, &["doctor", "--probe"]));
+}
+
+#[test]
+fn entra_tokens_are_masked_and_never_logged() {
+    let env = vec![
+        ("SPEECH_ENDPOINT", format!("http://127.0.0.1:{}", closed_port())),
+        ("SPEECH_AUTH", "entra".to_owned()),
+        ("SPEECH_CREDENTIAL", "azure-cli".to_owned()),
+    ];
+    let token = run(&env, &["token"]);
+    assert_eq!(token.code, Some(0), "{}", token.stderr);
+    assert!(
+        token.stdout.contains("Authorization: Bearer eyJz… ("),
+        "{}",
+        token.stdout
+    );
+    assert_clean(&token);
+    let probe = run(&env, &["doctor", "--probe"]);
+    assert_clean(&probe);
+}
+
+#[test]
+fn a_failing_service_principal_never_prints_its_secret() {
+    let env = vec![
+        ("SPEECH_ENDPOINT", format!("http://127.0.0.1:{}", closed_port())),
+        ("SPEECH_AUTH", "entra".to_owned()),
+        ("SPEECH_CREDENTIAL", "service-principal".to_owned()),
+        ("AZURE_TENANT_ID", "00000000-0000-0000-0000-000000000001".to_owned()),
+        ("AZURE_CLIENT_ID", "00000000-0000-0000-0000-000000000002".to_owned()),
+        ("AZURE_CLIENT_SECRET", CLIENT_SECRET.to_owned()),
+        ("AZURE_AUTHORITY_HOST", format!("https://127.0.0.1:{}", closed_port())),
+    ];
+    let token = run(&env, &["token"]);
+    assert_eq!(token.code, Some(3), "{}", token.stderr);
+    assert_clean(&token);
+}
