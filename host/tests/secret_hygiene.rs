@@ -6,9 +6,9 @@
 //! nowhere in stdout or stderr. (`azspeech token` shows the first 4 characters by design; the
 //! sentinels are long enough that their prefix is not the sentinel.)
 
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::Command;
+mod common;
+
+use common::{Run, closed_port, run_azspeech};
 
 const KEY: &str = "sentinelKEYa1b2c3d4e5f6a7b8c9d0e1f2";
 const SECONDARY_KEY: &str = "sentinelSECONDARYc3d4e5f6a7b8c9d0";
@@ -16,68 +16,8 @@ const TOKEN: &str = "eyJzentinelTOKEN.eyJzZW50aW5lbA.c2VudGluZWxzaWc";
 const CLIENT_SECRET: &str = "sentinelCLIENTSECRETq8Q~abcdefgh";
 const SENTINELS: &[&str] = &[KEY, SECONDARY_KEY, TOKEN, CLIENT_SECRET];
 
-/// A loopback port with nothing listening on it.
-fn closed_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    port
-}
-
-/// A fake `az` that prints the sentinel token, in a directory to put first on PATH.
-fn fake_az(dir: &Path) {
-    let script = dir.join("az");
-    let expires = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("time")
-        .as_secs()
-        + 3600;
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\necho '{{\"accessToken\":\"{TOKEN}\",\"expires_on\":{expires},\"tokenType\":\"Bearer\",\"tenant\":\"t\"}}'\n"
-        ),
-    )
-    .expect("write az");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    }
-}
-
-struct Run {
-    args: Vec<String>,
-    stdout: String,
-    stderr: String,
-    code: Option<i32>,
-}
-
 fn run(env: &[(&str, String)], args: &[&str]) -> Run {
-    let dir = tempfile::tempdir().expect("tempdir");
-    fake_az(dir.path());
-    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap_or_default());
-    let mut command = Command::new(env!("CARGO_BIN_EXE_azspeech"));
-    command
-        .arg("--log-level")
-        .arg("trace")
-        .args(args)
-        .env_clear()
-        .env("PATH", path)
-        .env("HOME", dir.path())
-        .env("AZSPEECH_CACHE_DIR", dir.path().join("cache"))
-        .env("AZSPEECH_IDENTITY_RETRY", "none")
-        .env("RUST_BACKTRACE", "1");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let output = command.output().expect("azspeech runs");
-    Run {
-        args: args.iter().map(|a| (*a).to_owned()).collect(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code(),
-    }
+    run_azspeech(env, TOKEN, "trace", args)
 }
 
 fn assert_clean(run: &Run) {
