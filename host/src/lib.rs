@@ -43,6 +43,7 @@ pub mod secret;
 pub mod settings_input;
 pub mod subtitles;
 pub mod transport;
+pub mod voices;
 
 /// The core component, built from `component/` by `build.rs`.
 pub const CORE_COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/azspeech_core.wasm"));

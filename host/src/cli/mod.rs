@@ -4,6 +4,7 @@ mod component_export;
 mod context;
 mod doctor;
 mod token;
+mod voices;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -92,8 +93,8 @@ pub enum Command {
     Tts(Planned),
     /// Recognize speech in a WAV file or stdin. [not available yet]
     Stt(Planned),
-    /// List the voices of the configured resource. [not available yet]
-    Voices(Planned),
+    /// List the voices of the configured resource (regional or custom-domain endpoint).
+    Voices(voices::VoicesArgs),
     /// Explain the configuration: mode, why, URLs and findings.
     Doctor(doctor::DoctorArgs),
     /// Print the auth header a request would carry, masked (first 4 characters and the length).
@@ -132,9 +133,9 @@ pub fn main() -> ExitCode {
         Command::Doctor(args) => return doctor::run(args),
         Command::Component(args) => return component_export::run(args),
         Command::Token(args) => return token::run(args),
+        Command::Voices(args) => return voices::run(args),
         Command::Tts(_) => "tts",
         Command::Stt(_) => "stt",
-        Command::Voices(_) => "voices",
         Command::Emulator(_) => "emulator",
         Command::Demo(_) => "demo",
     };

@@ -1,0 +1,117 @@
+//! `azspeech voices`: list the voices of the configured resource.
+
+use clap::Args;
+
+use super::context::{self, SetupFailure};
+use super::{ConfigFlags, TransportFlags};
+use crate::core_runtime::{RequestIds, RequestKind};
+use crate::exit_code::ExitCode;
+use crate::voices::{self, VoicesError};
+
+/// Arguments of `azspeech voices`.
+#[derive(Debug, Args)]
+pub struct VoicesArgs {
+    /// Only voices of this locale (e.g. en-US), or of this language (e.g. en).
+    #[arg(long)]
+    pub locale: Option<String>,
+    /// Print the service's JSON entries instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Settings that override the environment.
+    #[command(flatten)]
+    pub config: ConfigFlags,
+    /// Transport overrides.
+    #[command(flatten)]
+    pub transport: TransportFlags,
+}
+
+/// Run `azspeech voices`.
+pub(super) fn run(args: &VoicesArgs) -> ExitCode {
+    match list(args) {
+        Ok(()) => ExitCode::Ok,
+        Err(failure) => {
+            eprintln!("{}", failure.message);
+            failure.code
+        }
+    }
+}
+
+fn list(args: &VoicesArgs) -> Result<(), SetupFailure> {
+    let mut resolved = context::resolve_or_fail(&args.config)?;
+    let ids = RequestIds {
+        connection_id: context::connection_id(),
+    };
+    let plan = resolved
+        .core
+        .plan(&resolved.settings, RequestKind::VoicesList, &ids)?
+        .map_err(|error| SetupFailure {
+            message: context::config_error_text(&error),
+            code: ExitCode::Configuration,
+        })?;
+    let options = context::transport_options(&args.transport)?;
+    let broker = context::broker(&resolved.settings, &options)?;
+    let http = crate::transport::http_client::build(&options).map_err(|error| SetupFailure {
+        message: error.to_string(),
+        code: ExitCode::Configuration,
+    })?;
+    let runtime = context::tokio_runtime()?;
+    let fetched = runtime.block_on(async {
+        let header = broker.header_for(&plan.auth).await.map_err(|error| SetupFailure {
+            message: format!("azspeech voices: {error}"),
+            code: ExitCode::Authentication,
+        })?;
+        Ok::<_, SetupFailure>(voices::fetch(&http, &plan, &header).await)
+    })?;
+    let mut list = match fetched {
+        Ok(list) => list,
+        Err(VoicesError::Status {
+            status,
+            retry_after,
+            body,
+        }) => {
+            let error = resolved
+                .core
+                .classify_http(&resolved.settings, status, retry_after.as_deref(), &body)?;
+            let (kind, detail) = super::doctor::speech_error_parts(&error);
+            return Err(SetupFailure {
+                message: format!(
+                    "azspeech voices: HTTP {status} ({kind}): {}\n  likely cause and fix: {}",
+                    detail.message, detail.hint
+                ),
+                code: ExitCode::for_speech_error(&error),
+            });
+        }
+        Err(error @ VoicesError::Network(_)) => {
+            return Err(SetupFailure {
+                message: format!("azspeech voices: {error}"),
+                code: ExitCode::Network,
+            });
+        }
+        Err(error) => {
+            return Err(SetupFailure {
+                message: format!("azspeech voices: {error}"),
+                code: ExitCode::Service,
+            });
+        }
+    };
+    if let Some(locale) = &args.locale {
+        let locale = locale.to_ascii_lowercase();
+        list.retain(|voice| {
+            let voice_locale = voice.locale.to_ascii_lowercase();
+            voice_locale == locale || voice_locale.split('-').next() == Some(locale.as_str())
+        });
+    }
+    if args.json {
+        let json = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "[]".into());
+        println!("{json}");
+    } else {
+        for voice in &list {
+            println!(
+                "{:<40} {:<8} {:<8} {}",
+                voice.short_name, voice.locale, voice.gender, voice.voice_type
+            );
+        }
+        eprintln!("{} voices", list.len());
+    }
+    Ok(())
+}

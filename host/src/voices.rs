@@ -1,0 +1,120 @@
+//! The voices list (`GET .../cognitiveservices/voices/list`), on regional and custom-domain
+//! endpoints, in every auth mode.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core_runtime::ConnectionPlan;
+use crate::credentials::AuthHeader;
+
+/// One voice, as the service lists it (unknown fields are kept in `extra`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Voice {
+    /// Full name, e.g. `Microsoft Server Speech Text to Speech Voice (en-US, AvaNeural)`.
+    #[serde(default)]
+    pub name: String,
+    /// The name to use in SSML and `--voice`, e.g. `en-US-AvaNeural`.
+    pub short_name: String,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: String,
+    /// `Female`, `Male`, `Neutral`.
+    #[serde(default)]
+    pub gender: String,
+    /// Locale, e.g. `en-US`.
+    #[serde(default)]
+    pub locale: String,
+    /// `Neural`, ...
+    #[serde(default)]
+    pub voice_type: String,
+    /// Every other field, passed through for `--json`.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Why the list could not be fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum VoicesError {
+    /// The request failed before an answer (DNS, TCP, TLS).
+    #[error("cannot reach the voices endpoint: {0}")]
+    Network(String),
+    /// The service answered with an error status.
+    #[error("the voices endpoint answered HTTP {status}")]
+    Status {
+        /// The status.
+        status: u16,
+        /// `Retry-After`, if any.
+        retry_after: Option<String>,
+        /// The body (at most 4 KiB).
+        body: String,
+    },
+    /// The body is not the documented JSON array.
+    #[error("the voices endpoint returned an unexpected body: {0}")]
+    Body(String),
+}
+
+/// Fetch the voices list.
+pub async fn fetch(
+    http: &reqwest::Client,
+    plan: &ConnectionPlan,
+    auth: &AuthHeader,
+) -> Result<Vec<Voice>, VoicesError> {
+    let mut request = http.get(&plan.url);
+    for (name, value) in &plan.headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let mut auth_value = reqwest::header::HeaderValue::from_str(auth.value.expose())
+        .map_err(|_| VoicesError::Network("the credential is not a valid header value".into()))?;
+    auth_value.set_sensitive(true);
+    let response = request
+        .header(auth.name, auth_value)
+        .send()
+        .await
+        .map_err(|error| VoicesError::Network(error.without_url().to_string()))?;
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response
+        .text()
+        .await
+        .map_err(|error| VoicesError::Network(error.without_url().to_string()))?;
+    if !status.is_success() {
+        let body: String = body.chars().take(4096).collect();
+        return Err(VoicesError::Status {
+            status: status.as_u16(),
+            retry_after,
+            body,
+        });
+    }
+    parse(&body)
+}
+
+/// Parse the voices JSON array.
+pub fn parse(body: &str) -> Result<Vec<Voice>, VoicesError> {
+    serde_json::from_str(body).map_err(|error| VoicesError::Body(error.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_shape_and_keeps_unknown_fields() {
+        let body = r#"[{"Name":"Microsoft Server Speech Text to Speech Voice (en-US, AvaNeural)","DisplayName":"Ava",
+            "LocalName":"Ava","ShortName":"en-US-AvaNeural","Gender":"Female","Locale":"en-US","LocaleName":"English (United States)",
+            "StyleList":["chat"],"SampleRateHertz":"24000","VoiceType":"Neural","Status":"GA","WordsPerMinute":"152"}]"#;
+        let voices = parse(body).expect("parses");
+        assert_eq!(voices[0].short_name, "en-US-AvaNeural");
+        assert_eq!(voices[0].gender, "Female");
+        assert_eq!(voices[0].extra["SampleRateHertz"], "24000");
+    }
+
+    #[test]
+    fn a_non_array_body_is_an_error() {
+        assert!(matches!(parse("<html>oops</html>"), Err(VoicesError::Body(_))));
+        assert!(matches!(parse(r#"{"error":"x"}"#), Err(VoicesError::Body(_))));
+    }
+}
