@@ -63,9 +63,9 @@ pub async fn fetch(
     for (name, value) in &plan.headers {
         request = request.header(name.as_str(), value.as_str());
     }
-    let mut auth_value = reqwest::header::HeaderValue::from_str(auth.value.expose())
-        .map_err(|_| VoicesError::Network("the credential is not a valid header value".into()))?;
-    auth_value.set_sensitive(true);
+    let auth_value = auth
+        .header_value()
+        .map_err(|error| VoicesError::Network(error.to_string()))?;
     let response = request
         .header(auth.name, auth_value)
         .send()

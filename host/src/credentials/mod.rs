@@ -31,6 +31,21 @@ pub struct AuthHeader {
 }
 
 impl AuthHeader {
+    /// The header for a resource key.
+    pub fn subscription_key(key: &Secret) -> Self {
+        Self {
+            name: "ocp-apim-subscription-key",
+            value: key.clone(),
+        }
+    }
+
+    /// The value as an HTTP header value, marked sensitive so HTTP stacks do not print it.
+    pub fn header_value(&self) -> Result<http::HeaderValue, InvalidCredential> {
+        let mut value = http::HeaderValue::from_str(self.value.expose()).map_err(|_| InvalidCredential(self.name))?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
     /// The header as `azspeech token` prints it: name, and the value masked.
     pub fn masked(&self) -> String {
         match self.value.expose().strip_prefix("Bearer ") {
@@ -44,6 +59,13 @@ impl AuthHeader {
         }
     }
 }
+
+/// A credential that cannot be written into a header (control characters, non-ASCII).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the {0} value contains characters that are not allowed in an HTTP header (check for a stray newline in the key or token)"
+)]
+pub struct InvalidCredential(pub &'static str);
 
 /// Why a credential could not be obtained. Each case says what to do.
 #[derive(Debug, thiserror::Error)]

@@ -18,12 +18,13 @@ pub async fn exchange(
         status,
         message,
     };
-    let mut key_value = reqwest::header::HeaderValue::from_str(key.expose())
-        .map_err(|_| sts_error(None, "the key is not a valid header value".into()))?;
-    key_value.set_sensitive(true);
+    let key_header = super::AuthHeader::subscription_key(key);
+    let key_value = key_header
+        .header_value()
+        .map_err(|error| sts_error(None, error.to_string()))?;
     let response = http
         .post(&url)
-        .header("ocp-apim-subscription-key", key_value)
+        .header(key_header.name, key_value)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("content-length", "0")
         .send()
