@@ -113,3 +113,20 @@ pub(crate) fn tokio_runtime() -> Result<tokio::runtime::Runtime, SetupFailure> {
             code: ExitCode::Internal,
         })
 }
+
+/// Plan one request for the resolved settings, with a fresh connection id.
+pub(crate) fn plan(
+    resolved: &mut Resolved,
+    kind: crate::core_runtime::RequestKind,
+) -> Result<crate::core_runtime::ConnectionPlan, SetupFailure> {
+    let ids = crate::core_runtime::RequestIds {
+        connection_id: connection_id(),
+    };
+    resolved
+        .core
+        .plan(&resolved.settings, kind, &ids)?
+        .map_err(|error| SetupFailure {
+            message: config_error_text(&error),
+            code: ExitCode::Configuration,
+        })
+}

@@ -7,8 +7,8 @@ use super::ConfigFlags;
 use super::TransportFlags;
 use super::context::{self, SetupFailure};
 use crate::core_runtime::{
-    AuthMode, AuthPlan, Cloud, ConfigError, ConnectionPlan, CredentialSource, EndpointKind, FailureDetail, Finding,
-    Level, RequestIds, RequestKind, Settings, SpeechError, TokenFormat,
+    AuthMode, AuthPlan, Cloud, ConfigError, ConnectionPlan, EndpointKind, FailureDetail, Finding, Level, RequestIds,
+    RequestKind, Settings, SpeechError, TokenFormat,
 };
 use crate::exit_code::ExitCode;
 use crate::transport::websocket::ConnectError;
@@ -254,18 +254,6 @@ pub(crate) fn cloud_name(cloud: Cloud) -> &'static str {
     }
 }
 
-/// The credential source as the `SPEECH_CREDENTIAL` value that pins it (`none`, `chain`...).
-pub(crate) fn credential_name(source: CredentialSource) -> &'static str {
-    match source {
-        CredentialSource::None => "none",
-        CredentialSource::Chain => "chain",
-        CredentialSource::ServicePrincipal => "service-principal",
-        CredentialSource::WorkloadIdentity => "workload-identity",
-        CredentialSource::ManagedIdentity => "managed-identity",
-        CredentialSource::AzureCli => "azure-cli",
-    }
-}
-
 /// `none` (key header) | `raw` (bearer token as is) | `aad` (`aad#{resource-id}#{token}`).
 pub(crate) fn token_format_name(plan: &AuthPlan) -> &'static str {
     match plan {
@@ -336,7 +324,7 @@ fn print_json(report: &Report) {
         "tts_token_format": token_format_name(&report.tts.auth),
         "stt_auth": describe_auth(&report.stt.auth),
         "tts_auth": describe_auth(&report.tts.auth),
-        "credential_source": credential_name(s.credential),
+        "credential_source": crate::credentials::entra::source_name(s.credential),
         "explanation": s.explanation,
         "findings": findings_json(&report.findings),
         "probe": report.probes.iter().map(Probe::json).collect::<Vec<_>>(),
@@ -350,7 +338,7 @@ fn print_text(report: &Report) {
     println!(
         "  auth:       {} (credential source: {})",
         auth_name(s.auth),
-        credential_name(s.credential)
+        crate::credentials::entra::source_name(s.credential)
     );
     println!(
         "  endpoint:   {} {} ({} cloud)",

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use super::ConfigFlags;
 use super::TransportFlags;
 use super::context::{self, SetupFailure};
-use crate::core_runtime::{RequestIds, RequestKind};
+use crate::core_runtime::RequestKind;
 use crate::exit_code::ExitCode;
 
 /// Which request's header to show.
@@ -63,16 +63,7 @@ pub(super) fn run(args: &TokenArgs) -> ExitCode {
 
 fn token(args: &TokenArgs) -> Result<String, SetupFailure> {
     let mut resolved = context::resolve_or_fail(&args.config)?;
-    let ids = RequestIds {
-        connection_id: context::connection_id(),
-    };
-    let plan = resolved
-        .core
-        .plan(&resolved.settings, args.service.into(), &ids)?
-        .map_err(|error| SetupFailure {
-            message: context::config_error_text(&error),
-            code: ExitCode::Configuration,
-        })?;
+    let plan = context::plan(&mut resolved, args.service.into())?;
     let options = context::transport_options(&args.transport)?;
     let broker = context::broker(&resolved.settings, &options)?;
     let runtime = context::tokio_runtime()?;

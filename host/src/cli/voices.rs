@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::context::{self, SetupFailure};
 use super::{ConfigFlags, TransportFlags};
-use crate::core_runtime::{RequestIds, RequestKind};
+use crate::core_runtime::RequestKind;
 use crate::exit_code::ExitCode;
 use crate::voices::{self, VoicesError};
 
@@ -38,16 +38,7 @@ pub(super) fn run(args: &VoicesArgs) -> ExitCode {
 
 fn list(args: &VoicesArgs) -> Result<(), SetupFailure> {
     let mut resolved = context::resolve_or_fail(&args.config)?;
-    let ids = RequestIds {
-        connection_id: context::connection_id(),
-    };
-    let plan = resolved
-        .core
-        .plan(&resolved.settings, RequestKind::VoicesList, &ids)?
-        .map_err(|error| SetupFailure {
-            message: context::config_error_text(&error),
-            code: ExitCode::Configuration,
-        })?;
+    let plan = context::plan(&mut resolved, RequestKind::VoicesList)?;
     let options = context::transport_options(&args.transport)?;
     let broker = context::broker(&resolved.settings, &options)?;
     let http = crate::transport::http_client::build(&options).map_err(|error| SetupFailure {
