@@ -1,0 +1,205 @@
+"""The official Microsoft Speech SDK (azure-cognitiveservices-speech) against the azspeech emulator.
+
+Run by tests/conformance/run.sh, which starts the emulators and exports where they listen.
+"""
+
+import json
+import os
+import re
+import threading
+import urllib.request
+import wave
+
+import azure.cognitiveservices.speech as speechsdk
+from azure.core.credentials import AccessToken
+import pytest
+
+
+def _info(variable):
+    with open(os.environ[variable], encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+INFO = _info("AZSPEECH_EMULATOR_INFO")
+THROTTLED = _info("AZSPEECH_THROTTLED_EMULATOR_INFO")
+WORK = os.environ["AZSPEECH_CONFORMANCE_WORK"]
+
+STT_PATH = "/speech/recognition/conversation/cognitiveservices/v1"
+STT_CUSTOM_DOMAIN_PATH = "/stt/speech/recognition/conversation/cognitiveservices/v1"
+TTS_PATH = "/cognitiveservices/websocket/v1"
+
+SENTENCES = [
+    "The quick brown fox jumps over the lazy dog.",
+    "Azure speech works offline with the emulator.",
+    "Every utterance arrives in order with its offset.",
+]
+
+
+def ws(info, path):
+    return info["endpoint"].replace("http://", "ws://", 1) + path
+
+
+def words_of(text):
+    return re.sub(r"[^a-z0-9 ]", "", text.lower()).split()
+
+
+def key_config(path, info=INFO, key=None):
+    return speechsdk.SpeechConfig(endpoint=ws(info, path), subscription=key or info["key"])
+
+
+def entra_token():
+    """A token from the emulator's App Service managed-identity endpoint."""
+    url = INFO["msi_endpoint"] + "?api-version=2019-08-01&resource=https%3A%2F%2Fcognitiveservices.azure.com"
+    request = urllib.request.Request(url, headers={"X-IDENTITY-HEADER": INFO["identity_header"], "Metadata": "true"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["access_token"]
+
+
+def synthesize(text, path, ssml=False, config=None):
+    config = config or key_config(TTS_PATH)
+    config.set_speech_synthesis_output_format(speechsdk.SpeechSynthesisOutputFormat.Riff16Khz16BitMonoPcm)
+    synthesizer = speechsdk.SpeechSynthesizer(
+        speech_config=config, audio_config=speechsdk.audio.AudioOutputConfig(filename=path)
+    )
+    boundaries = []
+    synthesizer.synthesis_word_boundary.connect(lambda evt: boundaries.append((evt.text, evt.audio_offset)))
+    speak = synthesizer.speak_ssml_async if ssml else synthesizer.speak_text_async
+    result = speak(text).get()
+    del synthesizer  # closes the output file
+    return result, boundaries
+
+
+def recognize_once(path, config):
+    recognizer = speechsdk.SpeechRecognizer(speech_config=config, audio_config=speechsdk.audio.AudioConfig(filename=path))
+    return recognizer.recognize_once_async().get()
+
+
+def wav_pcm(path):
+    with wave.open(path, "rb") as handle:
+        assert handle.getnchannels() == 1 and handle.getsampwidth() == 2 and handle.getframerate() == 16000
+        return handle.readframes(handle.getnframes())
+
+
+@pytest.fixture(scope="module")
+def sentence_wavs():
+    paths = []
+    for index, sentence in enumerate(SENTENCES):
+        path = os.path.join(WORK, f"sentence-{index}.wav")
+        result, _ = synthesize(sentence, path)
+        assert result.reason == speechsdk.ResultReason.SynthesizingAudioCompleted, result.cancellation_details
+        paths.append(path)
+    return paths
+
+
+def test_tts_speak_text_writes_valid_audio_with_word_boundaries():
+    path = os.path.join(WORK, "speak-text.wav")
+    result, boundaries = synthesize("Hello from the azspeech emulator.", path)
+    assert result.reason == speechsdk.ResultReason.SynthesizingAudioCompleted, result.cancellation_details
+    pcm = wav_pcm(path)
+    assert len(pcm) > 16000, "at least half a second of audio"
+    assert [word for word, _ in boundaries][:2] == ["Hello", "from"]
+    offsets = [offset for _, offset in boundaries]
+    assert offsets == sorted(offsets) and offsets[-1] > 0
+
+
+def test_tts_speak_ssml():
+    ssml = (
+        "<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xml:lang='en-US'>"
+        "<voice name='en-US-AvaMultilingualNeural'>Tea &amp; biscuits at four.</voice></speak>"
+    )
+    path = os.path.join(WORK, "speak-ssml.wav")
+    result, _ = synthesize(ssml, path, ssml=True)
+    assert result.reason == speechsdk.ResultReason.SynthesizingAudioCompleted, result.cancellation_details
+    assert len(wav_pcm(path)) > 0
+
+
+def test_stt_recognize_once_with_a_key(sentence_wavs):
+    result = recognize_once(sentence_wavs[0], key_config(STT_PATH))
+    assert result.reason == speechsdk.ResultReason.RecognizedSpeech, result.cancellation_details
+    assert words_of(result.text) == words_of(SENTENCES[0])
+
+
+def test_stt_recognize_once_with_an_aad_authorization_token(sentence_wavs):
+    config = speechsdk.SpeechConfig(endpoint=ws(INFO, STT_PATH))
+    config.authorization_token = f"aad#{INFO['resource_id']}#{entra_token()}"
+    result = recognize_once(sentence_wavs[1], config)
+    assert result.reason == speechsdk.ResultReason.RecognizedSpeech, result.cancellation_details
+    assert words_of(result.text) == words_of(SENTENCES[1])
+
+
+class EmulatorCredential:
+    """A TokenCredential that hands out a token of the emulator's managed-identity endpoint."""
+
+    def __init__(self):
+        self.scopes = []
+
+    def get_token(self, *scopes, **_kwargs):
+        self.scopes.append(scopes)
+        return AccessToken(entra_token(), 2_000_000_000)
+
+
+def test_stt_raw_entra_token_from_a_token_credential_on_the_custom_domain_form(sentence_wavs):
+    credential = EmulatorCredential()
+    config = speechsdk.SpeechConfig(token_credential=credential, endpoint=ws(INFO, STT_CUSTOM_DOMAIN_PATH))
+    result = recognize_once(sentence_wavs[2], config)
+    assert result.reason == speechsdk.ResultReason.RecognizedSpeech, result.cancellation_details
+    assert words_of(result.text) == words_of(SENTENCES[2])
+    assert credential.scopes and "https://cognitiveservices.azure.com/.default" in credential.scopes[0]
+
+
+def test_continuous_recognition_of_a_multi_utterance_file(sentence_wavs):
+    silence = b"\x00\x00" * 16000  # one second
+    path = os.path.join(WORK, "three-sentences.wav")
+    with wave.open(path, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        for index, sentence_path in enumerate(sentence_wavs):
+            if index:
+                out.writeframes(silence)
+            out.writeframes(wav_pcm(sentence_path))
+    recognizer = speechsdk.SpeechRecognizer(
+        speech_config=key_config(STT_PATH), audio_config=speechsdk.audio.AudioConfig(filename=path)
+    )
+    recognized, done = [], threading.Event()
+    recognizer.recognized.connect(
+        lambda evt: recognized.append((evt.result.text, evt.result.offset, evt.result.duration))
+        if evt.result.reason == speechsdk.ResultReason.RecognizedSpeech
+        else None
+    )
+    recognizer.session_stopped.connect(lambda _evt: done.set())
+    recognizer.canceled.connect(lambda _evt: done.set())
+    recognizer.start_continuous_recognition_async().get()
+    assert done.wait(60), "the session ended"
+    recognizer.stop_continuous_recognition_async().get()
+    assert [words_of(text) for text, _, _ in recognized] == [words_of(s) for s in SENTENCES]
+    offsets = [offset for _, offset, _ in recognized]
+    assert offsets == sorted(offsets) and offsets[0] >= 0
+    # The second utterance starts after the first one and its second of silence.
+    first_end = offsets[0] + recognized[0][2]
+    assert offsets[1] >= first_end + 9_000_000
+
+
+def test_stt_round_trip_of_sdk_synthesized_audio():
+    sentence = "Round trips keep the emulator honest."
+    path = os.path.join(WORK, "round-trip.wav")
+    synthesized, _ = synthesize(sentence, path)
+    assert synthesized.reason == speechsdk.ResultReason.SynthesizingAudioCompleted
+    result = recognize_once(path, key_config(STT_PATH))
+    assert words_of(result.text) == words_of(sentence)
+
+
+def test_a_wrong_key_is_an_authentication_failure_with_401(sentence_wavs):
+    result = recognize_once(sentence_wavs[0], key_config(STT_PATH, key="0" * 32))
+    assert result.reason == speechsdk.ResultReason.Canceled
+    details = result.cancellation_details
+    assert details.error_code == speechsdk.CancellationErrorCode.AuthenticationFailure, details.error_details
+    assert "401" in details.error_details
+
+
+def test_a_429_is_reported_as_too_many_requests(sentence_wavs):
+    result = recognize_once(sentence_wavs[0], key_config(STT_PATH, info=THROTTLED))
+    assert result.reason == speechsdk.ResultReason.Canceled
+    details = result.cancellation_details
+    assert details.error_code == speechsdk.CancellationErrorCode.TooManyRequests, details.error_details
+    assert "429" in details.error_details
