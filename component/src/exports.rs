@@ -63,11 +63,15 @@ impl recognition::GuestSession for crate::recognition::RecognitionSession {
         Self::new(settings, options)
     }
 
-    fn start(&self, now: u64, request_id: String) -> Result<Vec<messages::WsMessage>, types::SpeechError> {
+    fn start(&self, now: u64, request_id: String) -> Result<recognition::TurnPlan, types::SpeechError> {
         Self::start(self, now, &request_id)
     }
 
-    fn audio_header(&self, now: u64, pcm_len: u32) -> Result<Vec<u8>, types::SpeechError> {
+    fn next_turn(&self, now: u64, request_id: String) -> Result<recognition::TurnPlan, types::SpeechError> {
+        Self::next_turn(self, now, &request_id)
+    }
+
+    fn audio_header(&self, now: u64, pcm_len: u32) -> Result<Vec<u8>, recognition::AudioError> {
         Self::audio_header(self, now, pcm_len)
     }
 
@@ -82,10 +86,29 @@ impl recognition::GuestSession for crate::recognition::RecognitionSession {
     ) -> Result<Vec<recognition::RecognitionEvent>, types::SpeechError> {
         Self::receive(self, now, message)
     }
+
+    fn progress(&self) -> recognition::Progress {
+        Self::progress(self)
+    }
 }
 
 impl synthesis::Guest for Core {
     type Session = crate::synthesis::SynthesisSession;
+
+    fn describe_format(name: String) -> Result<synthesis::FormatInfo, types::SpeechError> {
+        install_panic_hook();
+        crate::synthesis::formats::describe(&name)
+    }
+
+    fn wav_header(format_name: String, data_len: u32) -> Result<Vec<u8>, types::SpeechError> {
+        install_panic_hook();
+        crate::synthesis::formats::wav_header(&format_name, data_len)
+    }
+
+    fn split_text(text: String, max_chars: u32) -> Vec<String> {
+        install_panic_hook();
+        crate::synthesis::split::split_text(&text, max_chars)
+    }
 }
 
 impl synthesis::GuestSession for crate::synthesis::SynthesisSession {
@@ -103,11 +126,29 @@ impl synthesis::GuestSession for crate::synthesis::SynthesisSession {
         Self::speak_text(self, now, &request_id, &text)
     }
 
+    fn speak_ssml(
+        &self,
+        now: u64,
+        request_id: String,
+        ssml: String,
+    ) -> Result<Vec<messages::WsMessage>, types::SpeechError> {
+        Self::speak_ssml(self, now, &request_id, &ssml)
+    }
+
     fn receive(
         &self,
         now: u64,
         message: messages::WsMessage,
     ) -> Result<Vec<synthesis::SynthesisEvent>, types::SpeechError> {
         Self::receive(self, now, message)
+    }
+
+    fn receive_binary_head(
+        &self,
+        now: u64,
+        head: Vec<u8>,
+        frame_len: u32,
+    ) -> Result<Vec<synthesis::SynthesisEvent>, types::SpeechError> {
+        Self::receive_binary_head(self, now, &head, frame_len)
     }
 }

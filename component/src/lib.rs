@@ -41,7 +41,10 @@ pub mod diagnostics;
 pub mod exports;
 pub mod failures;
 pub mod recognition;
+pub mod ssml;
 pub mod synthesis;
+pub mod usp;
+pub mod wire;
 
 /// The type that implements every exported interface of the world.
 pub struct Core;
