@@ -26,9 +26,12 @@ pub use bindings::exports::azspeech::core::connection::{
 };
 pub use bindings::exports::azspeech::core::messages::{PayloadRange, WsMessage};
 pub use bindings::exports::azspeech::core::recognition::{
-    AudioFormat, OutputFormat, RecognitionEvent, RecognitionMode, RecognitionOptions,
+    Alternative, AudioError, AudioFormat, OutputFormat, PartialResult, PhraseResult, Profanity, Progress,
+    RecognitionEvent, RecognitionMode, RecognitionOptions, RecognitionStatus, RecognizedWord, TurnPlan, TurnSummary,
 };
-pub use bindings::exports::azspeech::core::synthesis::{SynthesisEvent, SynthesisOptions};
+pub use bindings::exports::azspeech::core::synthesis::{
+    AudioEncoding, Bookmark, Boundary, FormatInfo, SynthesisEvent, SynthesisOptions, Viseme,
+};
 pub use bindings::exports::azspeech::core::types::{
     AuthMode, Cloud, ConfigError, ConfigErrorCode, CredentialSource, EndpointKind, FailureDetail, Finding, Level,
     SpeechError, ThrottleDetail,
@@ -255,12 +258,35 @@ impl CoreInstance {
         session: ResourceAny,
         now: u64,
         request_id: &str,
-    ) -> Result<Result<Vec<WsMessage>, SpeechError>, CoreError> {
+    ) -> Result<Result<TurnPlan, SpeechError>, CoreError> {
         self.core
             .azspeech_core_recognition()
             .session()
             .call_start(&mut self.store, session, now, request_id)
             .map_err(trap("recognition.session.start"))
+    }
+
+    /// `recognition.session.next-turn`.
+    pub fn recognition_next_turn(
+        &mut self,
+        session: ResourceAny,
+        now: u64,
+        request_id: &str,
+    ) -> Result<Result<TurnPlan, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_recognition()
+            .session()
+            .call_next_turn(&mut self.store, session, now, request_id)
+            .map_err(trap("recognition.session.next-turn"))
+    }
+
+    /// `recognition.session.progress`.
+    pub fn recognition_progress(&mut self, session: ResourceAny) -> Result<Progress, CoreError> {
+        self.core
+            .azspeech_core_recognition()
+            .session()
+            .call_progress(&mut self.store, session)
+            .map_err(trap("recognition.session.progress"))
     }
 
     /// `recognition.session.audio-header`.
@@ -269,7 +295,7 @@ impl CoreInstance {
         session: ResourceAny,
         now: u64,
         pcm_len: u32,
-    ) -> Result<Result<Vec<u8>, SpeechError>, CoreError> {
+    ) -> Result<Result<Vec<u8>, AudioError>, CoreError> {
         self.core
             .azspeech_core_recognition()
             .session()
@@ -330,6 +356,64 @@ impl CoreInstance {
             .session()
             .call_speak_text(&mut self.store, session, now, request_id, text)
             .map_err(trap("synthesis.session.speak-text"))
+    }
+
+    /// `synthesis.session.speak-ssml`.
+    pub fn synthesis_speak_ssml(
+        &mut self,
+        session: ResourceAny,
+        now: u64,
+        request_id: &str,
+        ssml: &str,
+    ) -> Result<Result<Vec<WsMessage>, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_synthesis()
+            .session()
+            .call_speak_ssml(&mut self.store, session, now, request_id, ssml)
+            .map_err(trap("synthesis.session.speak-ssml"))
+    }
+
+    /// `synthesis.session.receive-binary-head`: only the header block of a binary frame goes in.
+    pub fn synthesis_receive_binary_head(
+        &mut self,
+        session: ResourceAny,
+        now: u64,
+        head: &[u8],
+        frame_len: u32,
+    ) -> Result<Result<Vec<SynthesisEvent>, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_synthesis()
+            .session()
+            .call_receive_binary_head(&mut self.store, session, now, head, frame_len)
+            .map_err(trap("synthesis.session.receive-binary-head"))
+    }
+
+    /// `synthesis.describe-format`.
+    pub fn synthesis_describe_format(&mut self, name: &str) -> Result<Result<FormatInfo, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_synthesis()
+            .call_describe_format(&mut self.store, name)
+            .map_err(trap("synthesis.describe-format"))
+    }
+
+    /// `synthesis.wav-header`.
+    pub fn synthesis_wav_header(
+        &mut self,
+        format: &str,
+        data_len: u32,
+    ) -> Result<Result<Vec<u8>, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_synthesis()
+            .call_wav_header(&mut self.store, format, data_len)
+            .map_err(trap("synthesis.wav-header"))
+    }
+
+    /// `synthesis.split-text`.
+    pub fn synthesis_split_text(&mut self, text: &str, max_chars: u32) -> Result<Vec<String>, CoreError> {
+        self.core
+            .azspeech_core_synthesis()
+            .call_split_text(&mut self.store, text, max_chars)
+            .map_err(trap("synthesis.split-text"))
     }
 
     /// `synthesis.session.receive`.

@@ -41,6 +41,7 @@ pub mod credentials;
 pub mod exit_code;
 pub mod secret;
 pub mod settings_input;
+pub mod speech;
 pub mod subtitles;
 pub mod transport;
 pub mod voices;

@@ -6,8 +6,6 @@
 //! [`MAX_LINE_CHARS`] characters, or when it would last longer than [`MAX_CUE_TICKS`].
 //! Times are 100-ns ticks, as the service reports them, rounded to milliseconds.
 
-use std::fmt::Write;
-
 /// 100-ns ticks per millisecond.
 pub const TICKS_PER_MS: u64 = 10_000;
 /// Longest line of a cue, in characters.
@@ -98,36 +96,40 @@ fn timestamp(ticks: u64, separator: char) -> String {
     format!("{hours:02}:{minutes:02}:{seconds:02}{separator}{millis:03}")
 }
 
+/// One SubRip cue, numbered `index` (from 1).
+pub fn srt_cue(index: usize, cue: &Cue) -> String {
+    format!(
+        "{index}\n{} --> {}\n{}\n\n",
+        timestamp(cue.start, ','),
+        timestamp(cue.end, ','),
+        cue.text
+    )
+}
+
+/// One WebVTT cue.
+pub fn vtt_cue(cue: &Cue) -> String {
+    // "-->" inside a cue would end its timing line; WebVTT has no escape for it.
+    let text = cue.text.replace("-->", "->");
+    format!(
+        "{} --> {}\n{}\n\n",
+        timestamp(cue.start, '.'),
+        timestamp(cue.end, '.'),
+        text
+    )
+}
+
 /// SubRip (`.srt`) text for `cues`.
 pub fn srt(cues: &[Cue]) -> String {
-    let mut out = String::new();
-    for (index, cue) in cues.iter().enumerate() {
-        let _ = write!(
-            out,
-            "{}\n{} --> {}\n{}\n\n",
-            index + 1,
-            timestamp(cue.start, ','),
-            timestamp(cue.end, ','),
-            cue.text
-        );
-    }
-    out
+    cues.iter()
+        .enumerate()
+        .map(|(index, cue)| srt_cue(index + 1, cue))
+        .collect()
 }
 
 /// WebVTT (`.vtt`) text for `cues`.
 pub fn vtt(cues: &[Cue]) -> String {
     let mut out = String::from("WEBVTT\n\n");
-    for cue in cues {
-        // "-->" inside a cue would end its timing line; WebVTT has no escape for it.
-        let text = cue.text.replace("-->", "->");
-        let _ = write!(
-            out,
-            "{} --> {}\n{}\n\n",
-            timestamp(cue.start, '.'),
-            timestamp(cue.end, '.'),
-            text
-        );
-    }
+    out.extend(cues.iter().map(vtt_cue));
     out
 }
 

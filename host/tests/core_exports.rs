@@ -48,10 +48,6 @@ fn loopback_settings() -> Settings {
     }
 }
 
-fn not_implemented(error: &SpeechError) -> bool {
-    matches!(error, SpeechError::NotImplemented(detail) if detail.message.contains("not implemented yet"))
-}
-
 #[test]
 fn config_exports() {
     let mut core = core();
@@ -93,26 +89,35 @@ fn connection_and_failure_exports() {
         RequestKind::VoicesList,
         RequestKind::StsToken,
     ] {
-        match core.plan(&settings, kind, &ids).expect("call") {
-            Ok(plan) => {
-                assert!(
-                    plan.url.starts_with("ws://127.0.0.1:5000/") || plan.url.starts_with("http://127.0.0.1:5000/"),
-                    "{kind:?}: {}",
-                    plan.url
-                );
-                assert!(!plan.url.to_ascii_lowercase().contains("key="), "{}", plan.url);
-            }
-            Err(error) => assert_eq!(error.code, ConfigErrorCode::NotImplemented, "{error:?}"),
-        }
+        let plan = core
+            .plan(&settings, kind, &ids)
+            .expect("call")
+            .expect("loopback key settings plan every request");
+        assert!(
+            plan.url.starts_with("ws://127.0.0.1:5000/") || plan.url.starts_with("http://127.0.0.1:5000/"),
+            "{kind:?}: {}",
+            plan.url
+        );
+        assert!(!plan.url.to_ascii_lowercase().contains("key="), "{}", plan.url);
+        assert!(
+            matches!(plan.auth, AuthPlan::SubscriptionKey(KeySlot::Primary)),
+            "{kind:?}: {:?}",
+            plan.auth
+        );
     }
     let http = core.classify_http(&settings, 401, None, "Access denied").expect("call");
     assert!(
-        matches!(http, SpeechError::Authentication(ref d) if d.http_status == Some(401)) || not_implemented(&http),
+        matches!(http, SpeechError::Authentication(ref d) if d.http_status == Some(401)),
         "{http:?}"
+    );
+    let throttled = core.classify_http(&settings, 429, Some("7"), "").expect("call");
+    assert!(
+        matches!(throttled, SpeechError::Throttled(ref t) if t.retry_after_ms == Some(7000)),
+        "{throttled:?}"
     );
     let close = core.classify_close(1007, "bad audio").expect("call");
     assert!(
-        matches!(close, SpeechError::BadRequest(ref d) if d.close_code == Some(1007)) || not_implemented(&close),
+        matches!(close, SpeechError::BadRequest(ref d) if d.close_code == Some(1007)),
         "{close:?}"
     );
 }
@@ -124,6 +129,7 @@ fn recognition_session_exports() {
         mode: RecognitionMode::Conversation,
         language: String::new(),
         format: OutputFormat::Simple,
+        profanity: None,
         word_timestamps: false,
         phrase_list: vec![],
         audio: AudioFormat {
@@ -131,58 +137,163 @@ fn recognition_session_exports() {
             bits_per_sample: 16,
             channels: 1,
         },
+        max_unacknowledged_ms: None,
     };
     let session = core
         .recognition_session(&loopback_settings(), &options)
         .expect("constructor");
     let request_id = "0123456789abcdef0123456789abcdef";
-    match core.recognition_start(session, 0, request_id).expect("call") {
-        Ok(frames) => assert!(!frames.is_empty()),
-        Err(error) => assert!(not_implemented(&error), "{error:?}"),
-    }
-    match core.recognition_audio_header(session, 0, 3200).expect("call") {
-        Ok(header) => assert!(header.len() > 2),
-        Err(error) => assert!(not_implemented(&error), "{error:?}"),
-    }
-    match core.recognition_finish(session, 0).expect("call") {
-        Ok(_) => {}
-        Err(error) => assert!(not_implemented(&error), "{error:?}"),
-    }
+    let turn = core
+        .recognition_start(session, 0, request_id)
+        .expect("call")
+        .expect("starts");
+    let paths: Vec<String> = turn
+        .frames
+        .iter()
+        .map(|frame| match frame {
+            WsMessage::Text(text) => text
+                .lines()
+                .find(|l| l.starts_with("Path:"))
+                .unwrap_or_default()
+                .to_owned(),
+            WsMessage::Binary(_) => "binary".to_owned(),
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        ["Path:speech.config", "Path:speech.context", "binary"],
+        "config, context, WAV header"
+    );
+    let header = core
+        .recognition_audio_header(session, 0, 3200)
+        .expect("call")
+        .expect("a header");
+    assert_eq!(
+        usize::from(u16::from_be_bytes([header[0], header[1]])) + 2,
+        header.len()
+    );
+    assert!(
+        matches!(
+            core.recognition_audio_header(session, 0, 3).expect("call"),
+            Err(AudioError::Failed(_))
+        ),
+        "odd PCM length"
+    );
+    assert_eq!(core.recognition_progress(session).expect("call").sent_bytes, 3200);
     let turn_start = WsMessage::Text(format!(
-        "X-RequestId:{request_id}\r\nContent-Type:application/json; charset=utf-8\r\nPath:turn.start\r\n\r\n{{}}"
+        "X-RequestId:{request_id}\r\nContent-Type:application/json; charset=utf-8\r\nPath:turn.start\r\n\r\n{{\"context\":{{\"serviceTag\":\"t\"}}}}"
     ));
-    match core.recognition_receive(session, 0, &turn_start).expect("call") {
-        Ok(events) => assert!(!events.is_empty()),
-        Err(error) => assert!(not_implemented(&error), "{error:?}"),
-    }
+    let events = core
+        .recognition_receive(session, 0, &turn_start)
+        .expect("call")
+        .expect("parses");
+    assert!(
+        matches!(events.as_slice(), [RecognitionEvent::TurnStarted(Some(tag))] if tag == "t"),
+        "{events:?}"
+    );
+    let phrase = WsMessage::Text(format!(
+        "X-RequestId:{request_id}\r\nPath:speech.phrase\r\n\r\n{{\"RecognitionStatus\":\"Success\",\"DisplayText\":\"Hi.\",\"Offset\":0,\"Duration\":1000000}}"
+    ));
+    let events = core
+        .recognition_receive(session, 0, &phrase)
+        .expect("call")
+        .expect("parses");
+    assert!(
+        matches!(events.as_slice(), [RecognitionEvent::Phrase(p)] if p.text == "Hi."),
+        "{events:?}"
+    );
+    assert_eq!(
+        core.recognition_progress(session).expect("call").acknowledged_bytes,
+        3200,
+        "100 ms acknowledged"
+    );
+    let early = core
+        .recognition_next_turn(session, 0, "fedcba9876543210fedcba9876543210")
+        .expect("call");
+    assert!(
+        matches!(early, Err(SpeechError::BadRequest(_))),
+        "a new turn only after turn.end: {early:?}"
+    );
+    let turn_end = WsMessage::Text(format!("X-RequestId:{request_id}\r\nPath:turn.end\r\n\r\n{{}}"));
+    let events = core
+        .recognition_receive(session, 0, &turn_end)
+        .expect("call")
+        .expect("parses");
+    assert!(
+        matches!(events.as_slice(), [RecognitionEvent::TurnEnded(_)]),
+        "{events:?}"
+    );
+    let next = core
+        .recognition_next_turn(session, 0, "fedcba9876543210fedcba9876543210")
+        .expect("call")
+        .expect("next turn");
+    assert_eq!(next.replay_from, 3200, "everything acknowledged: nothing to replay");
+    assert!(!next.frames.is_empty());
+    let end = core.recognition_finish(session, 0).expect("call").expect("end frame");
+    assert!(
+        matches!(end, WsMessage::Binary(ref b) if b.len() == usize::from(u16::from_be_bytes([b[0], b[1]])) + 2),
+        "empty payload"
+    );
     core.drop_session(session).expect("drop");
 }
 
 #[test]
 fn synthesis_session_exports() {
     let mut core = core();
+    let format = core
+        .synthesis_describe_format("riff-24khz-16bit-mono-pcm")
+        .expect("call")
+        .expect("known format");
+    assert!(format.needs_riff_header && format.sample_rate == 24_000 && format.wire_name == "raw-24khz-16bit-mono-pcm");
+    assert!(
+        core.synthesis_describe_format("riff-7khz-nonsense")
+            .expect("call")
+            .is_err()
+    );
+    let header = core
+        .synthesis_wav_header("riff-24khz-16bit-mono-pcm", 48_000)
+        .expect("call")
+        .expect("header");
+    assert_eq!(&header[..4], b"RIFF");
+    let pieces = core.synthesis_split_text("One. Two. Three.", 6).expect("call");
+    assert_eq!(pieces.concat(), "One. Two. Three.");
     let options = SynthesisOptions {
         output_format: "riff-24khz-16bit-mono-pcm".into(),
         voice: String::new(),
+        language: String::new(),
+        rate: None,
+        pitch: None,
         word_boundaries: true,
         sentence_boundaries: false,
+        punctuation_boundaries: false,
+        visemes: false,
+        bookmarks: false,
     };
     let session = core
         .synthesis_session(&loopback_settings(), &options)
         .expect("constructor");
     let request_id = "0123456789abcdef0123456789abcdef";
-    match core
+    let frames = core
         .synthesis_speak_text(session, 0, request_id, "Hello <world> & friends")
         .expect("call")
-    {
-        Ok(frames) => assert!(!frames.is_empty()),
-        Err(error) => assert!(not_implemented(&error), "{error:?}"),
-    }
+        .expect("frames");
+    let ssml = frames.iter().find_map(|f| match f {
+        WsMessage::Text(t) if t.contains("Path:ssml") => Some(t.clone()),
+        _ => None,
+    });
+    assert!(
+        ssml.expect("an ssml frame")
+            .contains("Hello &lt;world&gt; &amp; friends")
+    );
+    let bad = core
+        .synthesis_speak_ssml(session, 0, "fedcba9876543210fedcba9876543210", "<speak><voice>")
+        .expect("call");
+    assert!(bad.is_err(), "malformed SSML is rejected before sending");
     let turn_end = WsMessage::Text(format!("X-RequestId:{request_id}\r\nPath:turn.end\r\n\r\n{{}}"));
-    match core.synthesis_receive(session, 0, &turn_end).expect("call") {
-        Ok(events) => assert!(!events.is_empty()),
-        Err(error) => assert!(not_implemented(&error), "{error:?}"),
-    }
+    let events = core.synthesis_receive(session, 0, &turn_end).expect("call");
+    assert!(events.is_ok(), "{events:?}");
+    let head = b"\x00\x1cPath:audio\r\nX-RequestId:x\r\n";
+    let _ = core.synthesis_receive_binary_head(session, 0, head, 100).expect("call");
     core.drop_session(session).expect("drop");
 }
 

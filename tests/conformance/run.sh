@@ -38,7 +38,7 @@ start() {
 }
 
 start main
-printf '{"upgrade": {"status": 429, "retry_after_s": 1}}\n' > "$work/faults-429.json"
+printf '[{"action": {"http-status": {"status": 429, "retry_after_secs": 1}}}]\n' > "$work/faults-429.json"
 start throttled --faults "$work/faults-429.json"
 
 export AZSPEECH_EMULATOR_INFO="$work/main.json"

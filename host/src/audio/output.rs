@@ -11,9 +11,6 @@ use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// Builds a container header for a given data length (`None` = unknown, streaming).
-pub type HeaderBuilder = Box<dyn Fn(Option<u32>) -> Vec<u8> + Send>;
-
 /// Why audio could not be written.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write audio to {path}: {error}")]
@@ -36,7 +33,7 @@ enum Destination {
 /// A streaming audio writer.
 pub struct AudioWriter {
     destination: Option<Destination>,
-    header: Option<HeaderBuilder>,
+    header_len: usize,
     data_len: u64,
     label: String,
 }
@@ -51,9 +48,9 @@ impl std::fmt::Debug for AudioWriter {
 }
 
 impl AudioWriter {
-    /// Start writing to `path` (`-` for stdout). With `header`, a container header is written
-    /// before the audio and completed by [`AudioWriter::finish`].
-    pub fn create(path: &Path, header: Option<HeaderBuilder>) -> Result<Self, AudioOutputError> {
+    /// Start writing to `path` (`-` for stdout). `header` (e.g. a RIFF header with a placeholder
+    /// length) is written before the audio; [`AudioWriter::finish`] overwrites it with the final one.
+    pub fn create(path: &Path, header: Option<&[u8]>) -> Result<Self, AudioOutputError> {
         let label = path.display().to_string();
         let fail = |error| AudioOutputError {
             path: label.clone(),
@@ -81,13 +78,13 @@ impl AudioWriter {
         };
         let mut writer = Self {
             destination: Some(destination),
-            header,
+            header_len: 0,
             data_len: 0,
             label,
         };
-        if let Some(build) = &writer.header {
-            let initial = build(None);
-            writer.raw_write(&initial)?;
+        if let Some(header) = header {
+            writer.raw_write(header)?;
+            writer.header_len = header.len();
         }
         Ok(writer)
     }
@@ -116,9 +113,9 @@ impl AudioWriter {
         })
     }
 
-    /// Complete the file: fix the header's lengths, sync, and move it into place. Returns the
-    /// number of audio bytes written.
-    pub fn finish(mut self) -> Result<u64, AudioOutputError> {
+    /// Complete the file: write `final_header` (same length as the first one) over the
+    /// placeholder, sync, and move the file into place. Returns the number of audio bytes.
+    pub fn finish(mut self, final_header: Option<&[u8]>) -> Result<u64, AudioOutputError> {
         let label = self.label.clone();
         let fail = |error| AudioOutputError {
             path: label.clone(),
@@ -130,10 +127,17 @@ impl AudioWriter {
                 partial,
                 target,
             }) => {
-                if let Some(build) = &self.header {
-                    let length = u32::try_from(self.data_len).ok();
+                if let Some(header) = final_header {
+                    if header.len() != self.header_len {
+                        let message = format!(
+                            "the final header has {} bytes, the first {}",
+                            header.len(),
+                            self.header_len
+                        );
+                        return Err(fail(std::io::Error::new(std::io::ErrorKind::InvalidInput, message)));
+                    }
                     file.seek(SeekFrom::Start(0)).map_err(fail)?;
-                    file.write_all(&build(length)).map_err(fail)?;
+                    file.write_all(header).map_err(fail)?;
                 }
                 file.sync_all().map_err(fail)?;
                 drop(file);
@@ -159,21 +163,21 @@ impl Drop for AudioWriter {
 mod tests {
     use super::*;
 
-    fn fake_header() -> HeaderBuilder {
-        Box::new(|len: Option<u32>| format!("HDR{:010}", len.unwrap_or(u32::MAX)).into_bytes())
+    fn fake_header(len: Option<u32>) -> Vec<u8> {
+        format!("HDR{:010}", len.unwrap_or(u32::MAX)).into_bytes()
     }
 
     #[test]
     fn a_finished_file_has_its_header_fixed_and_appears_only_at_the_end() {
         let dir = tempfile::tempdir().expect("tempdir");
         let target = dir.path().join("out.wav");
-        let mut writer = AudioWriter::create(&target, Some(fake_header())).expect("create");
+        let mut writer = AudioWriter::create(&target, Some(&fake_header(None))).expect("create");
         writer.write(b"abc").expect("write");
         assert!(!target.exists(), "nothing at the destination before completion");
         let partials: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
         assert_eq!(partials.len(), 1, "the audio so far is on disk under a temporary name");
         writer.write(b"defg").expect("write");
-        assert_eq!(writer.finish().expect("finish"), 7);
+        assert_eq!(writer.finish(Some(&fake_header(Some(7)))).expect("finish"), 7);
         assert_eq!(std::fs::read(&target).expect("read"), b"HDR0000000007abcdefg");
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
     }
@@ -184,7 +188,7 @@ mod tests {
         let target = dir.path().join("out.wav");
         std::fs::write(&target, b"previous good file").expect("seed");
         {
-            let mut writer = AudioWriter::create(&target, Some(fake_header())).expect("create");
+            let mut writer = AudioWriter::create(&target, Some(&fake_header(None))).expect("create");
             writer.write(b"partial audio").expect("write");
         }
         assert_eq!(std::fs::read(&target).expect("read"), b"previous good file");

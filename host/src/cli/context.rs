@@ -30,7 +30,7 @@ impl From<CoreError> for SetupFailure {
 }
 
 /// Format a configuration error the way every subcommand prints it.
-pub(crate) fn config_error_text(error: &ConfigError) -> String {
+pub fn config_error_text(error: &ConfigError) -> String {
     let variable = error.variable.as_deref().map(|v| format!(" ({v})")).unwrap_or_default();
     format!(
         "azspeech: configuration error{variable}: {}\n  fix: {}",
@@ -44,6 +44,8 @@ pub(crate) struct Resolved {
     pub(crate) core: CoreInstance,
     /// The settings.
     pub(crate) settings: Settings,
+    /// The loaded core, for session instances.
+    pub(crate) runtime: CoreRuntime,
 }
 
 /// Load the core and resolve settings from the environment and `flags`.
@@ -53,7 +55,11 @@ pub(crate) fn resolve(flags: &ConfigFlags) -> Result<Result<Resolved, ConfigErro
     let secret_names = core.secret_names()?;
     let mut inputs = crate::settings_input::from_environment(std::env::vars_os(), &secret_names);
     inputs.extend(flags.as_settings());
-    Ok(core.resolve(&inputs)?.map(|settings| Resolved { core, settings }))
+    Ok(core.resolve(&inputs)?.map(|settings| Resolved {
+        core,
+        settings,
+        runtime,
+    }))
 }
 
 /// Like [`resolve`], with both failure kinds turned into a printable [`SetupFailure`].

@@ -97,7 +97,7 @@ impl Probe {
 }
 
 /// The kebab-case kind and the detail of a speech error.
-pub(crate) fn speech_error_parts(error: &SpeechError) -> (&'static str, &FailureDetail) {
+pub fn speech_error_parts(error: &SpeechError) -> (&'static str, &FailureDetail) {
     match error {
         SpeechError::Configuration(d) => ("configuration", d),
         SpeechError::Authentication(d) => ("authentication", d),

@@ -2,9 +2,18 @@
 
 mod component_export;
 mod context;
+#[cfg(feature = "emulator")]
+mod demo;
 mod doctor;
+#[cfg(feature = "emulator")]
+mod emulator;
+mod stt;
 mod token;
+mod tts;
 mod voices;
+
+pub use context::config_error_text;
+pub use doctor::speech_error_parts;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -89,25 +98,40 @@ pub struct TransportFlags {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Synthesize text to audio (WAV, MP3, Ogg...). [not available yet]
-    Tts(Planned),
-    /// Recognize speech in a WAV file or stdin. [not available yet]
-    Stt(Planned),
+    /// Synthesize text or SSML to audio (WAV, MP3, Ogg...), written as it arrives.
+    Tts(tts::TtsArgs),
+    /// Recognize speech in a WAV file or stdin; text, JSON, SRT or WebVTT as results arrive.
+    Stt(stt::SttArgs),
     /// List the voices of the configured resource (regional or custom-domain endpoint).
     Voices(voices::VoicesArgs),
     /// Explain the configuration: mode, why, URLs and findings.
     Doctor(doctor::DoctorArgs),
     /// Print the auth header a request would carry, masked (first 4 characters and the length).
     Token(token::TokenArgs),
-    /// Run the local Azure Speech emulator on 127.0.0.1. [not available yet]
-    Emulator(Planned),
-    /// TTS -> WAV -> STT round trip on the built-in emulator, no Azure account needed. [not available yet]
-    Demo(Planned),
+    /// Run the local Azure Speech emulator on 127.0.0.1 (no Azure account needed).
+    Emulator(EmulatorArgs),
+    /// TTS -> WAV -> STT round trip on the built-in emulator, no Azure account needed.
+    Demo(DemoArgs),
     /// Write the core WebAssembly component and its WIT, for jco, wasmtime-py and other runtimes.
     Component(component_export::ComponentArgs),
 }
 
-/// Arguments of a subcommand that is planned but not built yet; accepted so `--help` works.
+/// Arguments of `azspeech emulator` (a placeholder when the `emulator` feature is off).
+#[cfg(feature = "emulator")]
+pub type EmulatorArgs = emulator::EmulatorArgs;
+/// Arguments of `azspeech emulator` (a placeholder when the `emulator` feature is off).
+#[cfg(not(feature = "emulator"))]
+pub type EmulatorArgs = Planned;
+
+/// Arguments of `azspeech demo` (a placeholder when the `emulator` feature is off).
+#[cfg(feature = "emulator")]
+pub type DemoArgs = demo::DemoArgs;
+/// Arguments of `azspeech demo` (a placeholder when the `emulator` feature is off).
+#[cfg(not(feature = "emulator"))]
+pub type DemoArgs = Planned;
+
+/// Arguments of a subcommand left out of this build; accepted so `--help` works.
+#[cfg(not(feature = "emulator"))]
 #[derive(Debug, Args)]
 pub struct Planned {
     /// Arguments for the future subcommand.
@@ -129,18 +153,23 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(&cli.log_level);
-    let name = match &cli.command {
-        Command::Doctor(args) => return doctor::run(args),
-        Command::Component(args) => return component_export::run(args),
-        Command::Token(args) => return token::run(args),
-        Command::Voices(args) => return voices::run(args),
-        Command::Tts(_) => "tts",
-        Command::Stt(_) => "stt",
-        Command::Emulator(_) => "emulator",
-        Command::Demo(_) => "demo",
-    };
-    eprintln!("azspeech {name}: not available yet in this build (planned; see the README's roadmap).");
-    ExitCode::NotAvailable
+    match &cli.command {
+        Command::Doctor(args) => doctor::run(args),
+        Command::Component(args) => component_export::run(args),
+        Command::Token(args) => token::run(args),
+        Command::Voices(args) => voices::run(args),
+        Command::Tts(args) => tts::run(args),
+        Command::Stt(args) => stt::run(args),
+        #[cfg(feature = "emulator")]
+        Command::Emulator(args) => emulator::run(args),
+        #[cfg(feature = "emulator")]
+        Command::Demo(args) => demo::run(args),
+        #[cfg(not(feature = "emulator"))]
+        Command::Emulator(_) | Command::Demo(_) => {
+            eprintln!("azspeech: this build has the `emulator` cargo feature off; rebuild with it to use the emulator");
+            ExitCode::NotAvailable
+        }
+    }
 }
 
 fn init_logging(level: &str) {

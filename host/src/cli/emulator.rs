@@ -1,0 +1,179 @@
+//! `azspeech emulator`: the strict local Azure Speech emulator, standalone on 127.0.0.1.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use super::context::{self, SetupFailure};
+use crate::exit_code::ExitCode;
+use azspeech_emulator::{Emulator, EmulatorConfig, Fault, HostForm, SynthesizerChoice, Verbosity};
+
+/// Which host form requests to 127.0.0.1 are treated as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormFlag {
+    /// Like a container: regional paths; raw Entra tokens accepted.
+    Loopback,
+    /// The resource's custom domain (use with --tls and --connect-to on the client).
+    CustomDomain,
+}
+
+/// Which synthesizer produces audio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SynthesizerFlag {
+    /// espeak-ng when installed, else the built-in one.
+    Auto,
+    /// espeak-ng (intelligible speech).
+    Espeak,
+    /// The deterministic built-in synthesizer.
+    Builtin,
+}
+
+/// How much the emulator logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerbosityFlag {
+    /// Protocol violations and faults only.
+    Quiet,
+    /// One line per request or connection.
+    Requests,
+    /// Every WebSocket message too.
+    Messages,
+}
+
+/// Arguments of `azspeech emulator`.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Port on 127.0.0.1 (0 = a free port). The emulator never binds anything but loopback.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Region of the emulated resource.
+    #[arg(long, default_value = "westeurope")]
+    pub region: String,
+    /// Custom-domain name of the emulated resource.
+    #[arg(long, default_value = "contoso-speech")]
+    pub custom_domain: String,
+    /// How requests addressed to 127.0.0.1 are treated.
+    #[arg(long, value_enum, default_value = "loopback")]
+    pub form: FormFlag,
+    /// Also serve https/wss with a generated test CA, written to --ca-file.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where to write the test CA certificate (PEM) when --tls is on.
+    #[arg(long)]
+    pub ca_file: Option<PathBuf>,
+    /// A JSON file with a list of faults to inject (see the emulator crate's docs).
+    #[arg(long)]
+    pub faults: Option<PathBuf>,
+    /// Register a recording: WAV=TRANSCRIPT (repeatable).
+    #[arg(long = "fixture", value_name = "WAV=TRANSCRIPT")]
+    pub fixtures: Vec<String>,
+    /// Which synthesizer produces audio.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub synthesizer: SynthesizerFlag,
+    /// Request logging.
+    #[arg(long, value_enum, default_value = "requests")]
+    pub verbosity: VerbosityFlag,
+    /// Write the client variables and token endpoints as JSON here once listening (for scripts).
+    #[arg(long)]
+    pub ready_file: Option<PathBuf>,
+}
+
+fn usage(message: String) -> SetupFailure {
+    SetupFailure {
+        message: format!("azspeech emulator: {message}"),
+        code: ExitCode::Configuration,
+    }
+}
+
+/// The emulator configuration for these arguments.
+pub(crate) fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, SetupFailure> {
+    let mut config = EmulatorConfig::new()
+        .bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
+        .region(args.region.clone())
+        .custom_domain(args.custom_domain.clone())
+        .default_form(match args.form {
+            FormFlag::Loopback => HostForm::Loopback,
+            FormFlag::CustomDomain => HostForm::CustomDomain,
+        })
+        .tls(args.tls)
+        .synthesizer(match args.synthesizer {
+            SynthesizerFlag::Auto => SynthesizerChoice::Auto,
+            SynthesizerFlag::Espeak => SynthesizerChoice::Espeak,
+            SynthesizerFlag::Builtin => SynthesizerChoice::BuiltIn,
+        })
+        .verbosity(match args.verbosity {
+            VerbosityFlag::Quiet => Verbosity::Quiet,
+            VerbosityFlag::Requests => Verbosity::Requests,
+            VerbosityFlag::Messages => Verbosity::Messages,
+        });
+    if let Some(path) = &args.ca_file {
+        config = config.ca_file(path.clone());
+    }
+    if let Some(path) = &args.faults {
+        let text = std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+        let faults: Vec<Fault> = serde_json::from_str(&text)
+            .map_err(|e| usage(format!("{} is not a list of faults: {e}", path.display())))?;
+        for fault in faults {
+            config = config.fault(fault);
+        }
+    }
+    for fixture in &args.fixtures {
+        let (wav, transcript) = fixture
+            .split_once('=')
+            .ok_or_else(|| usage(format!("--fixture {fixture}: expected WAV=TRANSCRIPT")))?;
+        config = config.fixture_file(wav, transcript);
+    }
+    Ok(config)
+}
+
+/// Run `azspeech emulator` until Ctrl-C.
+pub(super) fn run(args: &EmulatorArgs) -> ExitCode {
+    match serve(args) {
+        Ok(()) => ExitCode::Ok,
+        Err(failure) => {
+            eprintln!("{}", failure.message);
+            failure.code
+        }
+    }
+}
+
+fn serve(args: &EmulatorArgs) -> Result<(), SetupFailure> {
+    let config = config(args)?;
+    let runtime = context::tokio_runtime()?;
+    runtime.block_on(async {
+        let emulator = Emulator::start(config).await.map_err(|e| usage(e.to_string()))?;
+        println!("{}", emulator.banner());
+        if let Some(path) = &args.ready_file {
+            let endpoints = emulator.token_endpoint_urls();
+            let env: serde_json::Map<String, serde_json::Value> = emulator
+                .env_vars()
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect();
+            let info = json!({
+                "endpoint": emulator.http_url(),
+                "key": emulator.primary_key(),
+                "secondary_key": emulator.secondary_key(),
+                "region": args.region,
+                "resource_id": emulator.config().resource_id,
+                "tenant": emulator.config().tenant_id,
+                "msi_endpoint": endpoints.managed_identity,
+                "identity_header": emulator.config().identity_header,
+                "authority": endpoints.authority,
+                "ca_file": args.ca_file,
+                "env": env,
+            });
+            let temporary = path.with_extension("partial");
+            std::fs::write(&temporary, info.to_string())
+                .and_then(|()| std::fs::rename(&temporary, path))
+                .map_err(|e| usage(format!("cannot write {}: {e}", path.display())))?;
+        }
+        println!("Press Ctrl-C to stop.");
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(|e| usage(format!("cannot wait for Ctrl-C: {e}")))?;
+        emulator.shutdown().await;
+        Ok(())
+    })
+}

@@ -1,0 +1,242 @@
+//! `azspeech tts`: synthesize text or SSML to an audio file (or stdout), written as it arrives.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use serde_json::json;
+
+use super::context::{self, SetupFailure};
+use super::{ConfigFlags, TransportFlags};
+use crate::audio::output::AudioWriter;
+use crate::core_runtime::{SynthesisEvent, SynthesisOptions};
+use crate::exit_code::ExitCode;
+use crate::speech::synthesize::{SpeechInput, SynthesizeError, Synthesizer, TimedEvent};
+use crate::subtitles::{self, TimedWord};
+
+/// How synthesis events are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventsFormat {
+    /// One JSON object per word / sentence boundary on stderr, with audio offsets.
+    Json,
+}
+
+/// Arguments of `azspeech tts`.
+#[derive(Debug, Args)]
+pub struct TtsArgs {
+    /// The text to speak. Without it (or with `-`) the text is read from standard input.
+    pub text: Option<String>,
+    /// Read the text from this file.
+    #[arg(long, conflicts_with_all = ["text", "ssml"])]
+    pub text_file: Option<PathBuf>,
+    /// Read SSML from this file (checked for well-formedness, then sent as is).
+    #[arg(long, conflicts_with = "text")]
+    pub ssml: Option<PathBuf>,
+    /// Where to write the audio; `-` for standard output.
+    #[arg(short, long, default_value = "out.wav")]
+    pub output: PathBuf,
+    /// Output format: riff-24khz-16bit-mono-pcm, riff-16khz-16bit-mono-pcm, raw-16khz-16bit-mono-pcm,
+    /// audio-24khz-48kbitrate-mono-mp3, ogg-24khz-16bit-mono-opus, ... (any name the service knows).
+    #[arg(long, default_value = "riff-24khz-16bit-mono-pcm")]
+    pub format: String,
+    /// Speaking rate (SSML prosody), e.g. +10% or slow.
+    #[arg(long)]
+    pub rate: Option<String>,
+    /// Pitch (SSML prosody), e.g. -2st or high.
+    #[arg(long)]
+    pub pitch: Option<String>,
+    /// Print word and sentence boundaries with audio offsets.
+    #[arg(long, value_enum)]
+    pub events: Option<EventsFormat>,
+    /// Also write SubRip subtitles built from word boundaries.
+    #[arg(long, value_name = "FILE")]
+    pub srt: Option<PathBuf>,
+    /// Settings that override the environment (including --voice and --language).
+    #[command(flatten)]
+    pub config: ConfigFlags,
+    /// Transport overrides.
+    #[command(flatten)]
+    pub transport: TransportFlags,
+}
+
+/// Run `azspeech tts`.
+pub(super) fn run(args: &TtsArgs) -> ExitCode {
+    match synthesize(args) {
+        Ok(()) => ExitCode::Ok,
+        Err(failure) => {
+            eprintln!("{}", failure.message);
+            failure.code
+        }
+    }
+}
+
+fn input_failure(message: String) -> SetupFailure {
+    SetupFailure {
+        message: format!("azspeech tts: {message}"),
+        code: ExitCode::Input,
+    }
+}
+
+fn read_input(args: &TtsArgs) -> Result<SpeechInput, SetupFailure> {
+    let read_file = |path: &PathBuf| {
+        std::fs::read_to_string(path).map_err(|error| input_failure(format!("cannot read {}: {error}", path.display())))
+    };
+    if let Some(path) = &args.ssml {
+        return Ok(SpeechInput::Ssml(read_file(path)?));
+    }
+    let text = match (&args.text, &args.text_file) {
+        (_, Some(path)) => read_file(path)?,
+        (Some(text), None) if text != "-" => text.clone(),
+        _ => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|error| input_failure(format!("cannot read standard input: {error}")))?;
+            text
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(input_failure("nothing to say: the text is empty".into()));
+    }
+    Ok(SpeechInput::Text(text))
+}
+
+fn failure(error: SynthesizeError) -> SetupFailure {
+    let code = match &error {
+        SynthesizeError::Configuration(_) => ExitCode::Configuration,
+        SynthesizeError::Credential(_) => ExitCode::Authentication,
+        SynthesizeError::Network(_) => ExitCode::Network,
+        SynthesizeError::Service { error, .. } => ExitCode::for_speech_error(error),
+        SynthesizeError::Output(_) => ExitCode::Input,
+        SynthesizeError::Core(_) => ExitCode::Internal,
+    };
+    SetupFailure {
+        message: format!("azspeech tts: {error}"),
+        code,
+    }
+}
+
+fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
+    let input = read_input(args)?;
+    let mut resolved = context::resolve_or_fail(&args.config)?;
+    let format = resolved
+        .core
+        .synthesis_describe_format(&args.format)?
+        .map_err(|error| {
+            let (_, detail) = super::speech_error_parts(&error);
+            SetupFailure {
+                message: format!("azspeech tts: --format {}: {}", args.format, detail.message),
+                code: ExitCode::Configuration,
+            }
+        })?;
+    let options = SynthesisOptions {
+        output_format: args.format.clone(),
+        voice: String::new(),
+        language: String::new(),
+        rate: args.rate.clone(),
+        pitch: args.pitch.clone(),
+        word_boundaries: args.events.is_some() || args.srt.is_some(),
+        sentence_boundaries: args.events.is_some(),
+        punctuation_boundaries: false,
+        visemes: false,
+        bookmarks: false,
+    };
+    let header = |core: &mut crate::core_runtime::CoreInstance, len: u32| -> Result<Option<Vec<u8>>, SetupFailure> {
+        if !format.needs_riff_header {
+            return Ok(None);
+        }
+        let bytes = core.synthesis_wav_header(&format.name, len)?.map_err(|error| {
+            let (_, detail) = super::speech_error_parts(&error);
+            SetupFailure {
+                message: format!("azspeech tts: {}", detail.message),
+                code: ExitCode::Internal,
+            }
+        })?;
+        Ok(Some(bytes))
+    };
+    // On a pipe the length stays "unknown" (the largest value), as streaming WAV readers expect.
+    let initial = header(&mut resolved.core, u32::MAX)?;
+    let mut writer = AudioWriter::create(&args.output, initial.as_deref()).map_err(|error| SetupFailure {
+        message: format!("azspeech tts: {error}"),
+        code: ExitCode::Input,
+    })?;
+    let options_transport = context::transport_options(&args.transport)?;
+    let broker = context::broker(&resolved.settings, &options_transport)?;
+    let tls = crate::transport::tls::client_config(options_transport.extra_ca_file.as_deref()).map_err(|error| {
+        SetupFailure {
+            message: error.to_string(),
+            code: ExitCode::Configuration,
+        }
+    })?;
+    let synthesizer = Synthesizer {
+        runtime: &resolved.runtime,
+        settings: &resolved.settings,
+        broker: &broker,
+        transport: &options_transport,
+        tls,
+    };
+    let mut words: Vec<(String, u64, u64)> = Vec::new();
+    let print_events = args.events.is_some();
+    let runtime = context::tokio_runtime()?;
+    let summary = runtime
+        .block_on(
+            synthesizer.run(&input, &options, &format, &mut writer, |timed: &TimedEvent| {
+                if let SynthesisEvent::WordBoundary(boundary) = &timed.event {
+                    words.push((boundary.text.clone(), boundary.offset, boundary.duration));
+                }
+                if print_events && let Some(line) = event_json(&timed.event) {
+                    eprintln!("{line}");
+                }
+            }),
+        )
+        .map_err(failure)?;
+    let final_header = header(
+        &mut resolved.core,
+        u32::try_from(summary.audio_bytes).unwrap_or(u32::MAX),
+    )?;
+    let written = writer.finish(final_header.as_deref()).map_err(|error| SetupFailure {
+        message: format!("azspeech tts: {error}"),
+        code: ExitCode::Input,
+    })?;
+    if let Some(path) = &args.srt {
+        let timed: Vec<TimedWord<'_>> = words
+            .iter()
+            .map(|(text, offset, duration)| TimedWord {
+                text,
+                offset: *offset,
+                duration: *duration,
+            })
+            .collect();
+        std::fs::write(path, subtitles::srt(&subtitles::cues(&timed))).map_err(|error| SetupFailure {
+            message: format!("azspeech tts: cannot write {}: {error}", path.display()),
+            code: ExitCode::Input,
+        })?;
+    }
+    if args.output.as_os_str() != "-" {
+        eprintln!(
+            "wrote {} ({} bytes of {} audio)",
+            args.output.display(),
+            written,
+            format.name
+        );
+    }
+    Ok(())
+}
+
+fn event_json(event: &SynthesisEvent) -> Option<serde_json::Value> {
+    let (kind, boundary) = match event {
+        SynthesisEvent::WordBoundary(b) => ("word", b),
+        SynthesisEvent::SentenceBoundary(b) => ("sentence", b),
+        SynthesisEvent::PunctuationBoundary(b) => ("punctuation", b),
+        _ => return None,
+    };
+    Some(json!({
+        "type": kind,
+        "text": boundary.text,
+        "audio_offset": boundary.offset,
+        "audio_offset_ms": boundary.offset / 10_000,
+        "duration_ms": boundary.duration / 10_000,
+        "text_offset": boundary.text_offset,
+        "text_length": boundary.text_length,
+    }))
+}

@@ -1,0 +1,305 @@
+//! Speech-to-text: stream PCM from a [`PcmSource`] through a recognition session.
+//!
+//! The loop does three things and nothing else:
+//! 1. sends what the core frames (`speech.config`, `speech.context`, the WAV header, each audio
+//!    chunk as `core header ++ pcm`, the end-of-audio frame);
+//! 2. feeds every received message to the core and hands its events to the caller as they come;
+//! 3. keeps the audio the service has not acknowledged yet in a bounded replay buffer, and stops
+//!    reading the source while the core reports backpressure (the service is behind by more than
+//!    the session's limit), so memory stays flat however long the file is.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::audio::input::{AudioInputError, PcmSource};
+use crate::clock::{Clock, SystemClock};
+use crate::core_runtime::{
+    AudioError, AudioFormat, CoreError, CoreInstance, CoreRuntime, RecognitionEvent, RecognitionOptions, RequestIds,
+    RequestKind, ResourceAny, Settings, SpeechError, WsMessage,
+};
+use crate::credentials::{CredentialBroker, CredentialError};
+use crate::transport::TransportOptions;
+use crate::transport::websocket::{self, ConnectError};
+
+/// PCM bytes per audio message: 100 ms at 16 kHz, as the official SDK sends.
+pub const CHUNK_BYTES: usize = 3200;
+
+/// Why recognition stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum RecognizeError {
+    /// The configuration cannot produce a request.
+    #[error("{0}")]
+    Configuration(String),
+    /// No credential.
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
+    /// The socket could not be opened or broke.
+    #[error("{0}")]
+    Network(String),
+    /// The service refused or failed the request; the core says what it means.
+    #[error("{kind}: {message}\n  likely cause and fix: {hint}")]
+    Service {
+        /// The classified failure.
+        error: SpeechError,
+        /// Its kind (`authentication`, ...).
+        kind: &'static str,
+        /// The service's message.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
+    /// The input audio is unusable.
+    #[error(transparent)]
+    Input(#[from] AudioInputError),
+    /// The core failed (a bug).
+    #[error(transparent)]
+    Core(#[from] CoreError),
+}
+
+impl RecognizeError {
+    fn service(error: SpeechError) -> Self {
+        let (kind, detail) = crate::cli::speech_error_parts(&error);
+        let (message, hint) = (detail.message.clone(), detail.hint.clone());
+        Self::Service {
+            error,
+            kind,
+            message,
+            hint,
+        }
+    }
+}
+
+/// What happened, for the exit code.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RecognizeSummary {
+    /// Phrases with recognized speech.
+    pub recognized: usize,
+    /// Phrases without (no match, silence).
+    pub unrecognized: usize,
+    /// PCM bytes sent.
+    pub sent_bytes: u64,
+}
+
+/// Everything a recognition needs from the host.
+pub struct Recognizer<'a> {
+    /// The loaded core.
+    pub runtime: &'a CoreRuntime,
+    /// Resolved settings.
+    pub settings: &'a Settings,
+    /// Credentials.
+    pub broker: &'a CredentialBroker,
+    /// Transport overrides.
+    pub transport: &'a TransportOptions,
+    /// TLS configuration.
+    pub tls: Arc<rustls::ClientConfig>,
+}
+
+fn fresh_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+fn to_message(message: WsMessage) -> Message {
+    match message {
+        WsMessage::Text(text) => Message::Text(text.into()),
+        WsMessage::Binary(bytes) => Message::Binary(bytes.into()),
+    }
+}
+
+/// The replay buffer: audio sent but not yet acknowledged, with its absolute stream offset.
+#[derive(Debug, Default)]
+struct ReplayBuffer {
+    chunks: VecDeque<(u64, Vec<u8>)>,
+    bytes: usize,
+}
+
+impl ReplayBuffer {
+    fn push(&mut self, offset: u64, pcm: Vec<u8>) {
+        self.bytes += pcm.len();
+        self.chunks.push_back((offset, pcm));
+    }
+
+    /// Drop every chunk that ends at or before `acknowledged`.
+    fn release(&mut self, acknowledged: u64) {
+        while let Some((offset, pcm)) = self.chunks.front() {
+            if offset + pcm.len() as u64 > acknowledged {
+                break;
+            }
+            self.bytes -= pcm.len();
+            self.chunks.pop_front();
+        }
+    }
+}
+
+impl Recognizer<'_> {
+    /// Recognize `source`, calling `on_event` for every event as it arrives.
+    pub async fn run(
+        &self,
+        source: &mut PcmSource,
+        options: &RecognitionOptions,
+        mut on_event: impl FnMut(&RecognitionEvent),
+    ) -> Result<RecognizeSummary, RecognizeError> {
+        let clock = SystemClock;
+        let mut core: CoreInstance = self.runtime.instantiate()?;
+        let options = RecognitionOptions {
+            audio: AudioFormat {
+                sample_rate: source.sample_rate(),
+                bits_per_sample: 16,
+                channels: 1,
+            },
+            ..options.clone()
+        };
+        let session: ResourceAny = core.recognition_session(self.settings, &options)?;
+        let ids = RequestIds {
+            connection_id: fresh_id(),
+        };
+        let plan = core
+            .plan(self.settings, RequestKind::SttWebsocket, &ids)?
+            .map_err(|error| RecognizeError::Configuration(crate::cli::config_error_text(&error)))?;
+        let header = self.broker.header_for(&plan.auth).await?;
+        let socket = match websocket::connect(&plan, Some(&header), self.transport, self.tls.clone()).await {
+            Ok(socket) => socket,
+            Err(ConnectError::Rejected(rejected)) => {
+                let error = core.classify_http(
+                    self.settings,
+                    rejected.status,
+                    rejected.retry_after.as_deref(),
+                    &rejected.body,
+                )?;
+                return Err(RecognizeError::service(error));
+            }
+            Err(error) => return Err(RecognizeError::Network(error.to_string())),
+        };
+        let (mut sink, mut stream) = socket.split();
+        let send_error = |error: tokio_tungstenite::tungstenite::Error| RecognizeError::Network(error.to_string());
+
+        let turn = core
+            .recognition_start(session, clock.now_ms(), &fresh_id())?
+            .map_err(RecognizeError::service)?;
+        for frame in turn.frames {
+            sink.send(to_message(frame)).await.map_err(send_error)?;
+        }
+
+        let mut summary = RecognizeSummary::default();
+        let mut replay = ReplayBuffer::default();
+        let mut sent_offset: u64 = 0;
+        let mut audio_done = false;
+        let mut backpressured = false;
+        let mut pcm = Vec::with_capacity(CHUNK_BYTES);
+        loop {
+            let may_send = !audio_done && !backpressured;
+            tokio::select! {
+                biased;
+                incoming = stream.next() => {
+                    let message = match incoming {
+                        Some(Ok(Message::Text(text))) => WsMessage::Text(text.as_str().to_owned()),
+                        Some(Ok(Message::Binary(bytes))) => WsMessage::Binary(bytes.to_vec()),
+                        Some(Ok(Message::Close(frame))) => {
+                            let (code, reason) = frame.map(|f| (u16::from(f.code), f.reason.as_str().to_owned())).unwrap_or((1005, String::new()));
+                            if audio_done && code == 1000 {
+                                return Ok(summary);
+                            }
+                            return Err(RecognizeError::service(core.classify_close(code, &reason)?));
+                        }
+                        Some(Ok(_)) => continue,
+                        Some(Err(error)) => return Err(RecognizeError::Network(error.to_string())),
+                        None => return Err(RecognizeError::Network("the service closed the connection without a close frame".into())),
+                    };
+                    let events = core.recognition_receive(session, clock.now_ms(), &message)?.map_err(RecognizeError::service)?;
+                    let mut turn_ended = None;
+                    for event in &events {
+                        match event {
+                            RecognitionEvent::Phrase(phrase) => {
+                                if phrase.status == crate::core_runtime::RecognitionStatus::Success {
+                                    summary.recognized += 1;
+                                } else {
+                                    summary.unrecognized += 1;
+                                }
+                            }
+                            RecognitionEvent::TurnEnded(turn) => turn_ended = Some(*turn),
+                            _ => {}
+                        }
+                        on_event(event);
+                    }
+                    let progress = core.recognition_progress(session)?;
+                    replay.release(progress.acknowledged_bytes);
+                    backpressured = false;
+                    if let Some(turn) = turn_ended {
+                        if audio_done && (turn.complete || progress.acknowledged_bytes >= sent_offset) {
+                            let _ = sink.send(Message::Close(None)).await;
+                            return Ok(summary);
+                        }
+                        // The service ended the turn with audio left: a new turn replays what
+                        // it has not acknowledged, then streaming goes on.
+                        let next = core.recognition_next_turn(session, clock.now_ms(), &fresh_id())?.map_err(RecognizeError::service)?;
+                        for frame in next.frames {
+                            sink.send(to_message(frame)).await.map_err(send_error)?;
+                        }
+                        let replayed: Vec<(u64, Vec<u8>)> = replay.chunks.iter().filter(|(offset, pcm)| offset + pcm.len() as u64 > next.replay_from).cloned().collect();
+                        for (offset, chunk) in replayed {
+                            let skip = usize::try_from(next.replay_from.saturating_sub(offset)).unwrap_or(0).min(chunk.len());
+                            let tail = &chunk[skip..];
+                            send_audio(&mut core, session, &mut sink, clock.now_ms(), tail).await?;
+                        }
+                        if audio_done {
+                            let end = core.recognition_finish(session, clock.now_ms())?.map_err(RecognizeError::service)?;
+                            sink.send(to_message(end)).await.map_err(send_error)?;
+                        }
+                    }
+                }
+                () = std::future::ready(()), if may_send => {
+                    // `pcm` still holds a chunk the core refused under backpressure; otherwise read.
+                    if pcm.is_empty() && source.read_pcm(CHUNK_BYTES, &mut pcm)? == 0 {
+                        audio_done = true;
+                        let end = core.recognition_finish(session, clock.now_ms())?.map_err(RecognizeError::service)?;
+                        sink.send(to_message(end)).await.map_err(send_error)?;
+                        continue;
+                    }
+                    let len = pcm.len();
+                    match core.recognition_audio_header(session, clock.now_ms(), len as u32)? {
+                        Ok(header) => {
+                            let mut frame = header;
+                            frame.extend_from_slice(&pcm);
+                            sink.send(Message::Binary(frame.into())).await.map_err(send_error)?;
+                            replay.push(sent_offset, std::mem::take(&mut pcm));
+                            sent_offset += len as u64;
+                            summary.sent_bytes = sent_offset;
+                        }
+                        // The service is behind by the session's limit: keep the chunk and wait
+                        // for the next acknowledgement.
+                        Err(AudioError::Backpressure(_)) => backpressured = true,
+                        Err(AudioError::Failed(error)) => return Err(RecognizeError::service(error)),
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn send_audio<S>(
+    core: &mut CoreInstance,
+    session: ResourceAny,
+    sink: &mut S,
+    now: u64,
+    pcm: &[u8],
+) -> Result<(), RecognizeError>
+where
+    S: futures_util::Sink<Message, Error = tokio_tungstenite::tungstenite::Error> + Unpin,
+{
+    let header = match core.recognition_audio_header(session, now, pcm.len() as u32)? {
+        Ok(header) => header,
+        Err(AudioError::Backpressure(_)) => {
+            return Err(RecognizeError::Network(
+                "replay exceeded the unacknowledged-audio limit".into(),
+            ));
+        }
+        Err(AudioError::Failed(error)) => return Err(RecognizeError::service(error)),
+    };
+    let mut frame = header;
+    frame.extend_from_slice(pcm);
+    sink.send(Message::Binary(frame.into()))
+        .await
+        .map_err(|e| RecognizeError::Network(e.to_string()))
+}

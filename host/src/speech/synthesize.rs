@@ -1,0 +1,260 @@
+//! Text-to-speech: send what the core frames, write audio to the [`AudioWriter`] as it arrives.
+//!
+//! Binary audio frames are not copied into the core: only their header block goes in
+//! (`receive-binary-head`), and the core answers with the range of the frame that holds audio.
+//! Long plain text is split at sentence boundaries by the core and synthesized as consecutive
+//! turns on one connection; offsets of later turns are shifted by the audio already written, so
+//! the output is one seamless stream with consistent boundary timings.
+
+use std::sync::Arc;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::audio::output::{AudioOutputError, AudioWriter};
+use crate::clock::{Clock, SystemClock};
+use crate::core_runtime::{
+    CoreError, CoreRuntime, FormatInfo, RequestIds, RequestKind, Settings, SpeechError, SynthesisEvent,
+    SynthesisOptions, WsMessage,
+};
+use crate::credentials::{CredentialBroker, CredentialError};
+use crate::transport::TransportOptions;
+use crate::transport::websocket::{self, ConnectError};
+
+/// Longest plain-text piece sent in one request (characters); longer text is split at sentence
+/// boundaries. The service caps one request's audio at 10 minutes.
+pub const MAX_REQUEST_CHARS: u32 = 3000;
+
+/// What to synthesize.
+#[derive(Debug, Clone)]
+pub enum SpeechInput {
+    /// Plain text; the core escapes it into SSML.
+    Text(String),
+    /// SSML, passed through after a well-formedness check.
+    Ssml(String),
+}
+
+/// Why synthesis stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum SynthesizeError {
+    /// The configuration cannot produce a request.
+    #[error("{0}")]
+    Configuration(String),
+    /// No credential.
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
+    /// The socket could not be opened or broke.
+    #[error("{0}")]
+    Network(String),
+    /// The service or the core rejected the request.
+    #[error("{kind}: {message}\n  likely cause and fix: {hint}")]
+    Service {
+        /// The classified failure.
+        error: SpeechError,
+        /// Its kind.
+        kind: &'static str,
+        /// The message.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
+    /// Writing the output failed.
+    #[error(transparent)]
+    Output(#[from] AudioOutputError),
+    /// The core failed (a bug).
+    #[error(transparent)]
+    Core(#[from] CoreError),
+}
+
+impl SynthesizeError {
+    /// Wrap a classified service or core error.
+    pub fn service(error: SpeechError) -> Self {
+        let (kind, detail) = crate::cli::speech_error_parts(&error);
+        let (message, hint) = (detail.message.clone(), detail.hint.clone());
+        Self::Service {
+            error,
+            kind,
+            message,
+            hint,
+        }
+    }
+}
+
+/// An event with its offset shifted to the whole output's timeline.
+#[derive(Debug, Clone)]
+pub struct TimedEvent {
+    /// The event from the core (boundary offsets already shifted).
+    pub event: SynthesisEvent,
+    /// Audio bytes written before this event.
+    pub audio_bytes_before: u64,
+}
+
+/// What synthesis produced.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SynthesizeSummary {
+    /// Audio bytes written.
+    pub audio_bytes: u64,
+    /// Requests (turns) made.
+    pub requests: usize,
+}
+
+/// Everything a synthesis needs from the host.
+pub struct Synthesizer<'a> {
+    /// The loaded core.
+    pub runtime: &'a CoreRuntime,
+    /// Resolved settings.
+    pub settings: &'a Settings,
+    /// Credentials.
+    pub broker: &'a CredentialBroker,
+    /// Transport overrides.
+    pub transport: &'a TransportOptions,
+    /// TLS configuration.
+    pub tls: Arc<rustls::ClientConfig>,
+}
+
+fn fresh_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// 100-ns ticks of audio in `bytes` of 16-bit mono PCM at `sample_rate` (0 for compressed formats).
+fn pcm_ticks(format: &FormatInfo, bytes: u64) -> u64 {
+    if format.sample_rate == 0 || format.encoding != crate::core_runtime::AudioEncoding::Pcm {
+        return 0;
+    }
+    bytes.saturating_mul(10_000_000) / (u64::from(format.sample_rate) * 2)
+}
+
+fn shift(event: SynthesisEvent, ticks: u64) -> SynthesisEvent {
+    match event {
+        SynthesisEvent::WordBoundary(mut b) => {
+            b.offset += ticks;
+            SynthesisEvent::WordBoundary(b)
+        }
+        SynthesisEvent::PunctuationBoundary(mut b) => {
+            b.offset += ticks;
+            SynthesisEvent::PunctuationBoundary(b)
+        }
+        SynthesisEvent::SentenceBoundary(mut b) => {
+            b.offset += ticks;
+            SynthesisEvent::SentenceBoundary(b)
+        }
+        SynthesisEvent::SessionEnd(offset) => SynthesisEvent::SessionEnd(offset + ticks),
+        other => other,
+    }
+}
+
+impl Synthesizer<'_> {
+    /// Synthesize `input` into `writer`, calling `on_event` for every event.
+    pub async fn run(
+        &self,
+        input: &SpeechInput,
+        options: &SynthesisOptions,
+        format: &FormatInfo,
+        writer: &mut AudioWriter,
+        mut on_event: impl FnMut(&TimedEvent),
+    ) -> Result<SynthesizeSummary, SynthesizeError> {
+        let clock = SystemClock;
+        let mut core = self.runtime.instantiate()?;
+        let pieces: Vec<String> = match input {
+            SpeechInput::Text(text) => core.synthesis_split_text(text, MAX_REQUEST_CHARS)?,
+            SpeechInput::Ssml(ssml) => vec![ssml.clone()],
+        };
+        let session = core.synthesis_session(self.settings, options)?;
+        let ids = RequestIds {
+            connection_id: fresh_id(),
+        };
+        let plan = core
+            .plan(self.settings, RequestKind::TtsWebsocket, &ids)?
+            .map_err(|error| SynthesizeError::Configuration(crate::cli::config_error_text(&error)))?;
+        let header = self.broker.header_for(&plan.auth).await?;
+        let socket = match websocket::connect(&plan, Some(&header), self.transport, self.tls.clone()).await {
+            Ok(socket) => socket,
+            Err(ConnectError::Rejected(rejected)) => {
+                let error = core.classify_http(
+                    self.settings,
+                    rejected.status,
+                    rejected.retry_after.as_deref(),
+                    &rejected.body,
+                )?;
+                return Err(SynthesizeError::service(error));
+            }
+            Err(error) => return Err(SynthesizeError::Network(error.to_string())),
+        };
+        let (mut sink, mut stream) = socket.split();
+        let network = |error: tokio_tungstenite::tungstenite::Error| SynthesizeError::Network(error.to_string());
+        let mut summary = SynthesizeSummary::default();
+        for piece in &pieces {
+            let request_id = fresh_id();
+            let frames = match input {
+                SpeechInput::Text(_) => core.synthesis_speak_text(session, clock.now_ms(), &request_id, piece)?,
+                SpeechInput::Ssml(_) => core.synthesis_speak_ssml(session, clock.now_ms(), &request_id, piece)?,
+            }
+            .map_err(SynthesizeError::service)?;
+            for frame in frames {
+                let message = match frame {
+                    WsMessage::Text(text) => Message::Text(text.into()),
+                    WsMessage::Binary(bytes) => Message::Binary(bytes.into()),
+                };
+                sink.send(message).await.map_err(network)?;
+            }
+            summary.requests += 1;
+            let turn_base = pcm_ticks(format, writer.data_len());
+            loop {
+                let events = match stream.next().await {
+                    Some(Ok(Message::Text(text))) => {
+                        core.synthesis_receive(session, clock.now_ms(), &WsMessage::Text(text.as_str().to_owned()))?
+                    }
+                    Some(Ok(Message::Binary(frame))) => {
+                        let head_len = frame
+                            .get(..2)
+                            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+                            .unwrap_or(0);
+                        let head = frame.get(..(2 + head_len).min(frame.len())).unwrap_or_default();
+                        let events = core
+                            .synthesis_receive_binary_head(session, clock.now_ms(), head, frame.len() as u32)?
+                            .map_err(SynthesizeError::service)?;
+                        for event in &events {
+                            if let SynthesisEvent::Audio(range) = event {
+                                let start = range.start as usize;
+                                let end = start + range.len as usize;
+                                if let Some(audio) = frame.get(start..end) {
+                                    writer.write(audio)?;
+                                }
+                            }
+                        }
+                        Ok(events)
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        let (code, reason) = frame
+                            .map(|f| (u16::from(f.code), f.reason.as_str().to_owned()))
+                            .unwrap_or((1005, String::new()));
+                        return Err(SynthesizeError::service(core.classify_close(code, &reason)?));
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(error)) => return Err(SynthesizeError::Network(error.to_string())),
+                    None => {
+                        return Err(SynthesizeError::Network(
+                            "the service closed the connection mid-synthesis".into(),
+                        ));
+                    }
+                }
+                .map_err(SynthesizeError::service)?;
+                let mut ended = false;
+                for event in events {
+                    ended |= matches!(event, SynthesisEvent::TurnEnded);
+                    let timed = TimedEvent {
+                        event: shift(event, turn_base),
+                        audio_bytes_before: writer.data_len(),
+                    };
+                    on_event(&timed);
+                }
+                if ended {
+                    break;
+                }
+            }
+        }
+        let _ = sink.send(Message::Close(None)).await;
+        summary.audio_bytes = writer.data_len();
+        Ok(summary)
+    }
+}
