@@ -20,3 +20,19 @@ if command -v rustup >/dev/null 2>&1; then
 else
   echo "setup: rustup not found; make sure the wasm32-unknown-unknown standard library is installed." >&2
 fi
+
+# The emulator speaks intelligibly through espeak-ng when it is installed (otherwise it uses its
+# deterministic built-in synthesizer). The conformance run needs python3 with venv.
+if ! command -v espeak-ng >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: apt-get install espeak-ng"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null) \
+      || echo "setup: espeak-ng could not be installed; the emulator will use its built-in synthesizer" >&2
+  else
+    echo "setup: espeak-ng not found; the emulator will use its built-in synthesizer" >&2
+  fi
+fi
+if ! python3 -c 'import venv' >/dev/null 2>&1; then
+  echo "setup: python3 with the venv module is needed for the Speech SDK conformance run" >&2
+  exit 1
+fi

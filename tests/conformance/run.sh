@@ -38,11 +38,13 @@ start() {
 }
 
 start main
+start custom --form custom-domain
 printf '[{"action": {"http-status": {"status": 429, "retry_after_secs": 1}}}]\n' > "$work/faults-429.json"
 start throttled --faults "$work/faults-429.json"
 
 export AZSPEECH_EMULATOR_INFO="$work/main.json"
 export AZSPEECH_THROTTLED_EMULATOR_INFO="$work/throttled.json"
+export AZSPEECH_CUSTOM_DOMAIN_EMULATOR_INFO="$work/custom.json"
 export AZSPEECH_CONFORMANCE_WORK="$work"
 cd "$here"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider test_sdk_conformance.py
