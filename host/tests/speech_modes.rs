@@ -1,0 +1,180 @@
+//! `azspeech tts`, `stt` and `voices` against the emulator in every auth mode: key, STS, Entra on
+//! a custom domain (raw bearer for STT, `aad#` for TTS), and `aad#` on regional hosts, with
+//! managed identity and a service principal from the real `azure_identity` crate. Custom-domain
+//! and regional modes use the real `https`/`wss` URLs, sent to the emulator with --connect-to and
+//! its test CA. Nothing leaves loopback.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use azspeech_emulator::{Emulator, EmulatorConfig, HostForm, RunningEmulator, Verbosity};
+
+const SENTENCE: &str = "Every auth mode reaches the same voice.";
+
+/// An emulator running on its own tokio runtime for the duration of a test.
+struct Running {
+    emulator: Option<RunningEmulator>,
+    runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl Running {
+    fn start(form: HostForm, tls: bool) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("rt");
+        let mut config = EmulatorConfig::new()
+            .default_form(form)
+            .tls(tls)
+            .verbosity(Verbosity::Quiet);
+        if tls {
+            config = config.ca_file(dir.path().join("ca.pem"));
+        }
+        let emulator = runtime.block_on(Emulator::start(config)).expect("emulator starts");
+        Self {
+            emulator: Some(emulator),
+            runtime,
+            _dir: dir,
+        }
+    }
+
+    fn emulator(&self) -> &RunningEmulator {
+        self.emulator.as_ref().expect("running")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(emulator) = self.emulator.take() {
+            self.runtime.block_on(emulator.shutdown());
+        }
+    }
+}
+
+fn azspeech(env: &[(String, String)], args: &[&str]) -> (Option<i32>, String, String) {
+    let home = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(env!("CARGO_BIN_EXE_azspeech"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("AZSPEECH_CACHE_DIR", home.path().join("cache"))
+        .env("AZSPEECH_IDENTITY_RETRY", "none")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .expect("azspeech runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn without(env: Vec<(String, String)>, names: &[&str]) -> Vec<(String, String)> {
+    env.into_iter().filter(|(k, _)| !names.contains(&k.as_str())).collect()
+}
+
+fn set(mut env: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
+    env.retain(|(k, _)| k != name);
+    env.push((name.to_owned(), value.to_owned()));
+    env
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// tts → WAV → stt and voices, all in one mode; checks doctor's view of the mode too.
+fn round_trip(env: &[(String, String)], expect_auth: &str, expect_tts_token: &str, dir: &Path) {
+    let (code, stdout, stderr) = azspeech(env, &["doctor", "--json"]);
+    assert_eq!(code, Some(0), "doctor: {stdout}\n{stderr}");
+    let doctor: serde_json::Value = serde_json::from_str(&stdout).expect("doctor --json is JSON");
+    assert_eq!(doctor["auth"], expect_auth, "{doctor}");
+    assert_eq!(doctor["tts_token_format"], expect_tts_token, "{doctor}");
+
+    let wav = dir.join(format!("{expect_auth}-{expect_tts_token}.wav"));
+    let (code, _, stderr) = azspeech(env, &["tts", SENTENCE, "-o", wav.to_str().expect("utf8")]);
+    assert_eq!(code, Some(0), "tts: {stderr}");
+    let (code, stdout, stderr) = azspeech(env, &["stt", wav.to_str().expect("utf8")]);
+    assert_eq!(code, Some(0), "stt: {stderr}");
+    assert_eq!(words(&stdout), words(SENTENCE), "stt heard: {stdout}");
+
+    let (code, stdout, stderr) = azspeech(env, &["voices", "--json"]);
+    assert_eq!(code, Some(0), "voices: {stderr}");
+    let voices: serde_json::Value = serde_json::from_str(&stdout).expect("voices --json is JSON");
+    assert!(voices.as_array().is_some_and(|v| !v.is_empty()), "{voices}");
+}
+
+#[test]
+fn key_and_sts_on_loopback() {
+    let running = Running::start(HostForm::Loopback, false);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = running.emulator().env_vars();
+    round_trip(&env, "key", "none", dir.path());
+    round_trip(&set(env, "SPEECH_AUTH", "sts"), "sts", "raw", dir.path());
+}
+
+#[test]
+fn entra_managed_identity_on_the_custom_domain_over_tls() {
+    let running = Running::start(HostForm::CustomDomain, true);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let emulator = running.emulator();
+    let mut env = without(
+        emulator.env_vars(),
+        &["SPEECH_KEY", "SPEECH_KEY_SECONDARY", "SPEECH_REGION"],
+    );
+    env.extend(emulator.managed_identity_env_vars(false));
+    env.push(("SPEECH_CREDENTIAL".into(), "managed-identity".into()));
+    assert!(
+        env.iter()
+            .any(|(k, v)| k == "SPEECH_ENDPOINT" && v.starts_with("https://contoso-speech.cognitiveservices"))
+    );
+    // STT sends the raw Entra token; TTS and voices send aad#{resource id}#{token}.
+    round_trip(&env, "entra", "aad", dir.path());
+}
+
+#[test]
+fn entra_service_principal_with_aad_tokens_on_regional_hosts_over_tls() {
+    let running = Running::start(HostForm::RegionalStt, true);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let emulator = running.emulator();
+    let mut env = without(
+        emulator.env_vars(),
+        &["SPEECH_KEY", "SPEECH_KEY_SECONDARY", "SPEECH_ENDPOINT"],
+    );
+    env.extend(emulator.service_principal_env_vars());
+    env.push(("SPEECH_CREDENTIAL".into(), "service-principal".into()));
+    round_trip(&env, "entra", "aad", dir.path());
+}
+
+#[test]
+fn a_wrong_key_is_an_authentication_error_with_the_likely_cause() {
+    let running = Running::start(HostForm::Loopback, false);
+    let env = set(
+        running.emulator().env_vars(),
+        "SPEECH_KEY",
+        "0123456789abcdef0123456789abcdef",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("x.wav");
+    let (code, _, stderr) = azspeech(&env, &["tts", "hello", "-o", wav.to_str().expect("utf8")]);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("401") && stderr.contains("authentication"), "{stderr}");
+    assert!(!wav.exists(), "no output file after a failed synthesis");
+    let (code, stdout, stderr) = azspeech(&env, &["doctor", "--probe"]);
+    assert_eq!(code, Some(3), "{stdout}{stderr}");
+    assert!(stdout.contains("HTTP 401"), "{stdout}");
+}
