@@ -7,73 +7,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use azspeech_emulator::{Emulator, EmulatorConfig, HostForm, RunningEmulator, Verbosity};
+use azspeech_emulator::HostForm;
+use common::emulator::{Running, azspeech};
 
 const SENTENCE: &str = "Every auth mode reaches the same voice.";
-
-/// An emulator running on its own tokio runtime for the duration of a test.
-struct Running {
-    emulator: Option<RunningEmulator>,
-    runtime: tokio::runtime::Runtime,
-    _dir: tempfile::TempDir,
-}
-
-impl Running {
-    fn start(form: HostForm, tls: bool) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("rt");
-        let mut config = EmulatorConfig::new()
-            .default_form(form)
-            .tls(tls)
-            .verbosity(Verbosity::Quiet);
-        if tls {
-            config = config.ca_file(dir.path().join("ca.pem"));
-        }
-        let emulator = runtime.block_on(Emulator::start(config)).expect("emulator starts");
-        Self {
-            emulator: Some(emulator),
-            runtime,
-            _dir: dir,
-        }
-    }
-
-    fn emulator(&self) -> &RunningEmulator {
-        self.emulator.as_ref().expect("running")
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(emulator) = self.emulator.take() {
-            self.runtime.block_on(emulator.shutdown());
-        }
-    }
-}
-
-fn azspeech(env: &[(String, String)], args: &[&str]) -> (Option<i32>, String, String) {
-    let home = tempfile::tempdir().expect("tempdir");
-    let output = Command::new(env!("CARGO_BIN_EXE_azspeech"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("AZSPEECH_CACHE_DIR", home.path().join("cache"))
-        .env("AZSPEECH_IDENTITY_RETRY", "none")
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .output()
-        .expect("azspeech runs");
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 fn without(env: Vec<(String, String)>, names: &[&str]) -> Vec<(String, String)> {
     env.into_iter().filter(|(k, _)| !names.contains(&k.as_str())).collect()

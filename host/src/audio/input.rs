@@ -44,7 +44,9 @@ pub enum AudioInputError {
         reason: String,
     },
     /// The data ends before the header says it should.
-    #[error("{source_name} is truncated: the header announces {expected} sample frames, the data ends after {read}")]
+    #[error(
+        "{source_name} is truncated: the header announces {expected} sample frames, the data ends after about {read}"
+    )]
     Truncated {
         /// The file name, or `stdin`.
         source_name: String,
@@ -101,11 +103,26 @@ impl PcmSource {
             return Self::from_reader("stdin", Box::new(std::io::stdin()));
         }
         let name = path.display().to_string();
-        let file = File::open(path).map_err(|error| AudioInputError::Io {
+        let io_error = |error| AudioInputError::Io {
             source_name: name.clone(),
             error,
-        })?;
-        Self::from_reader(&name, Box::new(BufReader::with_capacity(64 * 1024, file)))
+        };
+        let file = File::open(path).map_err(io_error)?;
+        let file_len = file.metadata().map_err(io_error)?.len();
+        let source = Self::from_reader(&name, Box::new(BufReader::with_capacity(64 * 1024, file)))?;
+        // A regular file shorter than its header announces is truncated: say so before any
+        // connection is made rather than halfway through streaming.
+        let frame_bytes = u64::from(source.spec.channels) * u64::from(source.spec.bits_per_sample.div_ceil(8));
+        let announced = source.frames_expected.saturating_mul(frame_bytes);
+        if file_len < announced {
+            let available = file_len.saturating_sub(44) / frame_bytes.max(1);
+            return Err(AudioInputError::Truncated {
+                source_name: name,
+                expected: source.frames_expected,
+                read: available,
+            });
+        }
+        Ok(source)
     }
 
     /// Read WAV data from any reader.

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod emulator;
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
