@@ -96,11 +96,54 @@ impl Shared {
                 len: scale(w.len),
             })
             .collect();
-        if !self
-            .registry
-            .register(&samples16, &rendered.text, &words, Source::Synthesized)
+        // Long texts are recognized sentence by sentence, as the service segments long speech at
+        // pauses: that also acknowledges audio progressively (a client gives up after about a
+        // minute of unacknowledged audio). Up to the longest segment, the whole text is known
+        // too, and the longest match wins.
+        let max_whole = self.config.recognition.max_segment_ms as usize * dsp::RATE as usize / 1000;
+        if (samples16.len() <= max_whole || rendered.sentences.len() < 2)
+            && !self
+                .registry
+                .register(&samples16, &rendered.text, &words, Source::Synthesized)
         {
             tracing::debug!(text = %rendered.text, "synthesized audio has no speech; not registered");
+        }
+        if rendered.sentences.len() < 2 {
+            return;
+        }
+        // Each sentence from the end of the previous one to the start of the next, so its
+        // onset is found exactly where a stream scan finds it.
+        for (i, sentence) in rendered.sentences.iter().enumerate() {
+            let from = if i == 0 {
+                0
+            } else {
+                let previous = &rendered.sentences[i - 1];
+                scale(previous.start + previous.len)
+            };
+            let to = rendered
+                .sentences
+                .get(i + 1)
+                .map_or(samples16.len(), |next| scale(next.start))
+                .min(samples16.len());
+            if from >= to {
+                continue;
+            }
+            let (start, end) = (scale(sentence.start), scale(sentence.start + sentence.len));
+            let sentence_words: Vec<synth::Timed> = words
+                .iter()
+                .filter(|w| w.start >= start && w.start < end.max(start + 1))
+                .map(|w| synth::Timed {
+                    text: w.text.clone(),
+                    start: w.start - from,
+                    len: w.len,
+                })
+                .collect();
+            self.registry.register(
+                &samples16[from..to],
+                &sentence.text,
+                &sentence_words,
+                Source::Synthesized,
+            );
         }
     }
 

@@ -290,7 +290,9 @@ pub(crate) struct Detector {
     registry: Arc<Registry>,
     tuning: RecognitionTuning,
     continuous: bool,
+    /// Samples from absolute index `base` on (older ones are dropped when no longer needed).
     samples: Vec<i16>,
+    base: usize,
     covered: usize,
     scan: usize,
     segment: Option<Segment>,
@@ -315,6 +317,7 @@ impl Detector {
             tuning,
             continuous,
             samples: Vec::new(),
+            base: 0,
             covered: 0,
             scan: 0,
             segment: None,
@@ -326,7 +329,21 @@ impl Detector {
 
     /// Total audio received, in ticks.
     pub(crate) fn received_ticks(&self) -> u64 {
-        ticks(self.samples.len())
+        ticks(self.total())
+    }
+
+    /// Samples received so far (absolute count).
+    fn total(&self) -> usize {
+        self.base + self.samples.len()
+    }
+
+    /// Drop samples before `keep` (absolute) once more than a second could go.
+    fn trim(&mut self, keep: usize) {
+        let drop = keep.saturating_sub(self.base).min(self.samples.len());
+        if drop >= dsp::RATE as usize {
+            self.samples.drain(..drop);
+            self.base += drop;
+        }
     }
 
     /// Feed 16 kHz samples.
@@ -350,7 +367,7 @@ impl Detector {
         if self.done {
             return events;
         }
-        let total = self.samples.len();
+        let total = self.total();
         if self.phrases == 0 {
             // Only silence (or nothing): the service's answer to leading silence.
             self.emit_silence(self.covered, total, Status::InitialSilenceTimeout, &mut events);
@@ -395,8 +412,9 @@ impl Detector {
     fn step(&mut self, end_of_audio: bool, events: &mut Vec<Event>) {
         while !self.done {
             match self.segment.take() {
-                None => match find_onset(&self.samples, self.scan, end_of_audio) {
-                    Onset::Found(onset) => {
+                None => match find_onset(&self.samples, self.scan - self.base, end_of_audio) {
+                    Onset::Found(relative) => {
+                        let onset = relative + self.base;
                         if !self.start_sent {
                             self.start_sent = true;
                             events.push(Event::StartDetected { offset: ticks(onset) });
@@ -425,8 +443,10 @@ impl Detector {
                             last_hypothesis: String::new(),
                         });
                     }
-                    Onset::NotBefore(position) => {
+                    Onset::NotBefore(relative) => {
+                        let position = relative + self.base;
                         self.scan = position;
+                        self.trim(position);
                         let silent = position.saturating_sub(self.covered);
                         if !self.continuous && self.phrases == 0 && !self.start_sent {
                             let limit = ms_to_samples(self.tuning.initial_silence_timeout_ms);
@@ -457,10 +477,10 @@ impl Detector {
         let hypothesis_frames = (self.tuning.hypothesis_interval_ms as usize).div_ceil(10).max(1);
         loop {
             let start = seg.onset + seg.frames * FRAME;
-            if start + FRAME > self.samples.len() {
+            if start + FRAME > self.total() {
                 break;
             }
-            let frame = &self.samples[start..start + FRAME];
+            let frame = &self.samples[start - self.base..start - self.base + FRAME];
             if dsp::level_db(frame) > VOICED_DB {
                 seg.last_voiced_end = start + FRAME;
                 seg.unvoiced_run = 0;
@@ -659,5 +679,36 @@ mod tests {
         let p = phrases(&events);
         assert_eq!(p[0].status, Status::InitialSilenceTimeout);
         assert_eq!(p[0].duration, 10_000_000);
+    }
+
+    #[test]
+    fn long_silence_is_acknowledged_and_offsets_stay_absolute() {
+        let registry = Arc::new(Registry::default());
+        let (a, wa) = utterance("After a long pause.");
+        registry.register(&a, "After a long pause.", &wa, Source::Synthesized);
+        let mut detector = Detector::new(registry, RecognitionTuning::default(), true);
+        let mut events = Vec::new();
+        let silence = vec![0i16; 16000];
+        for _ in 0..45 {
+            events.extend(detector.push(&silence));
+        }
+        for chunk in a.chunks(3200) {
+            events.extend(detector.push(chunk));
+        }
+        events.extend(detector.finish());
+        let p = phrases(&events);
+        // Two acknowledgements of 20 s of silence, then the utterance at 45 s + its onset.
+        assert_eq!(p[0].status, Status::InitialSilenceTimeout);
+        assert_eq!(p[0].offset, 0);
+        assert!(p[0].duration >= 200_000_000);
+        assert_eq!(p[1].status, Status::InitialSilenceTimeout);
+        let success = p.iter().find(|p| p.status == Status::Success).expect("recognized");
+        assert_eq!(success.display, "After a long pause.");
+        assert!(
+            success.offset > 450_000_000 && success.offset < 452_000_000,
+            "{}",
+            success.offset
+        );
+        assert!(detector.samples.len() < 16000 * 10, "old audio was dropped");
     }
 }

@@ -211,10 +211,7 @@ impl Session {
         if let Some(turn) = &self.turn
             && !turn.done
         {
-            let reason = format!(
-                "Invalid request. speech.context for {id} arrived while turn {} is in progress.",
-                turn.id
-            );
+            let reason = format!("Invalid request. speech.context while turn {} is in progress.", turn.id);
             return Err(conn.violation(1007, &reason).await);
         }
         if self.is_finished(&id) {
@@ -472,14 +469,15 @@ impl Session {
             || bits.is_some_and(|b| b != f.bits_per_sample)
             || channels.is_some_and(|c| c != f.channels)
         {
+            let show = |v: Option<String>| v.unwrap_or_else(|| "?".to_owned());
             return Err(format!(
-                "Invalid audio format. The WAV header ({} Hz, {} bits, {} channels) does not match speech.config ({} Hz, {} bits, {} channels).",
+                "Invalid audio format. WAV header {} Hz/{} bit/{} ch does not match speech.config {} Hz/{} bit/{} ch.",
                 f.sample_rate,
                 f.bits_per_sample,
                 f.channels,
-                rate.map_or("?".to_owned(), |v| v.to_string()),
-                bits.map_or("?".to_owned(), |v| v.to_string()),
-                channels.map_or("?".to_owned(), |v| v.to_string()),
+                show(rate.map(|v| v.to_string())),
+                show(bits.map(|v| v.to_string())),
+                show(channels.map(|v| v.to_string())),
             ));
         }
         Ok(f)

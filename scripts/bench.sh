@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# End-to-end figures for BENCHMARKS.md, against the built-in emulator on loopback:
+#  - speech-to-text of a 10-minute file: wall time, CPU time and peak RSS of `azspeech stt`;
+#  - text-to-speech of one paragraph: time to the first audio byte on stdout, and total time.
+# Usage: bash scripts/bench.sh   (release build; prints the figures)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+cargo build --quiet --locked --release -p azspeech-host
+azspeech="$PWD/target/release/azspeech"
+work="$(mktemp -d)"
+trap 'kill "$emulator_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+"$azspeech" emulator --port 0 --verbosity quiet --ready-file "$work/emulator.json" >"$work/emulator.log" 2>&1 &
+emulator_pid=$!
+for _ in $(seq 1 300); do [ -s "$work/emulator.json" ] && break; sleep 0.1; done
+eval "$(python3 -c "import json,shlex;e=json.load(open('$work/emulator.json'))['env'];print(' '.join(f'export {k}={shlex.quote(v)}' for k,v in e.items()))")"
+export AZSPEECH_CACHE_DIR="$work/cache"
+"$azspeech" doctor >/dev/null  # warm the compiled-component cache
+
+echo "== speech-to-text, 10-minute file"
+sentences=("The quick brown fox jumps over the lazy dog." "Azure speech works offline with the emulator." "Every utterance arrives in order with its offset.")
+for i in 0 1 2; do
+  "$azspeech" tts "${sentences[$i]}" --format riff-16khz-16bit-mono-pcm -o "$work/s$i.wav" 2>/dev/null
+done
+python3 - "$work" <<'PY'
+import sys, wave
+work = sys.argv[1]
+parts = []
+for i in range(3):
+    with wave.open(f"{work}/s{i}.wav", "rb") as w:
+        parts.append(w.readframes(w.getnframes()))
+silence = b"\0\0" * 16000
+out = wave.open(f"{work}/long.wav", "wb"); out.setnchannels(1); out.setsampwidth(2); out.setframerate(16000)
+total, n = 0, 0
+while total < 600 * 32000:
+    data = parts[n % 3] + silence
+    out.writeframes(data); total += len(data); n += 1
+out.close()
+print(f"long.wav: {total / 32000:.1f} s, {n} utterances")
+PY
+/usr/bin/time -f "stt: wall %e s, user %U s, sys %S s, peak RSS %M KB" "$azspeech" stt "$work/long.wav" >"$work/long.txt"
+echo "recognized lines: $(wc -l <"$work/long.txt")"
+
+echo "== text-to-speech, one paragraph to stdout"
+paragraph="Azure AI Speech turns text into natural sounding audio. This paragraph is long enough to show how quickly the first audio arrives, and how long the whole synthesis takes. Audio is written as it arrives, so a player can start before synthesis ends."
+python3 - "$azspeech" "$paragraph" <<'PY'
+import subprocess, sys, time
+azspeech, paragraph = sys.argv[1], sys.argv[2]
+firsts, totals = [], []
+for _ in range(5):
+    start = time.monotonic()
+    proc = subprocess.Popen([azspeech, "tts", paragraph, "-o", "-"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc.stdout.read(1)
+    firsts.append(time.monotonic() - start)
+    rest = proc.stdout.read()
+    proc.wait()
+    totals.append(time.monotonic() - start)
+firsts.sort(); totals.sort()
+print(f"tts: first audio byte min {firsts[0]*1000:.0f} ms median {firsts[2]*1000:.0f} ms; total min {totals[0]*1000:.0f} ms median {totals[2]*1000:.0f} ms (5 runs)")
+PY
