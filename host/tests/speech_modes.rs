@@ -116,3 +116,46 @@ fn a_wrong_key_is_an_authentication_error_with_the_likely_cause() {
     assert_eq!(code, Some(3), "{stdout}{stderr}");
     assert!(stdout.contains("HTTP 401"), "{stdout}");
 }
+
+#[test]
+fn entra_workload_identity_from_a_federated_token_file() {
+    let running = Running::start(HostForm::CustomDomain, true);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let emulator = running.emulator();
+    let token_file = dir.path().join("federated-token");
+    std::fs::write(&token_file, "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ3b3JrbG9hZCJ9.c2ln").expect("write");
+    let mut env = without(
+        emulator.env_vars(),
+        &["SPEECH_KEY", "SPEECH_KEY_SECONDARY", "SPEECH_REGION"],
+    );
+    env.extend(without(emulator.service_principal_env_vars(), &["AZURE_CLIENT_SECRET"]));
+    env.push(("AZURE_FEDERATED_TOKEN_FILE".into(), token_file.display().to_string()));
+    env.push(("SPEECH_CREDENTIAL".into(), "workload-identity".into()));
+    round_trip(&env, "entra", "aad", dir.path());
+}
+
+#[test]
+fn doctor_probe_explains_a_403_from_an_identity_without_the_speech_role() {
+    // An identity without the Speech role: the token is fine, the service says 403.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("rt");
+    let config = azspeech_emulator::EmulatorConfig::new()
+        .verbosity(azspeech_emulator::Verbosity::Quiet)
+        .role_assigned(false);
+    let emulator = runtime
+        .block_on(azspeech_emulator::Emulator::start(config))
+        .expect("emulator");
+    let mut env = without(emulator.env_vars(), &["SPEECH_KEY", "SPEECH_KEY_SECONDARY"]);
+    env.extend(emulator.managed_identity_env_vars(false));
+    env.push(("SPEECH_CREDENTIAL".into(), "managed-identity".into()));
+    let (code, stdout, stderr) = azspeech(&env, &["doctor", "--probe"]);
+    assert_eq!(code, Some(3), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("HTTP 403") && stdout.contains("Cognitive Services Speech User"),
+        "{stdout}"
+    );
+    runtime.block_on(emulator.shutdown());
+}
