@@ -19,8 +19,8 @@ use crate::core_runtime::{
 use crate::credentials::{CredentialBroker, EntraEnvironment, KeyRing, RetryPolicy};
 use crate::exit_code::ExitCode;
 use crate::secret::Secret;
-use crate::speech::recognize::Recognizer;
-use crate::speech::synthesize::{SpeechInput, Synthesizer};
+use crate::speech::SpeechClient;
+use crate::speech::synthesize::SpeechInput;
 use crate::transport::TransportOptions;
 use azspeech_emulator::{Emulator, EmulatorConfig, Verbosity};
 
@@ -114,7 +114,7 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
         let initial = header(&mut core, u32::MAX)?.map_err(failed("WAV header"))?;
         let mut writer =
             AudioWriter::create(&args.output, Some(&initial)).map_err(|e| failed("output")(e.to_string()))?;
-        let synthesizer = Synthesizer {
+        let client = SpeechClient {
             runtime: &core_runtime,
             settings: &settings,
             broker: &broker,
@@ -133,8 +133,8 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
             visemes: false,
             bookmarks: false,
         };
-        let summary = synthesizer
-            .run(
+        let summary = client
+            .synthesize(
                 &SpeechInput::Text(args.sentence.clone()),
                 &options,
                 &format,
@@ -157,7 +157,7 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
 
         // 2. Speech to text, streaming that file.
         let mut source = PcmSource::open(&args.output).map_err(|e| failed("reading the audio")(e.to_string()))?;
-        let recognizer = Recognizer {
+        let client = SpeechClient {
             runtime: &core_runtime,
             settings: &settings,
             broker: &broker,
@@ -179,8 +179,8 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
             max_unacknowledged_ms: None,
         };
         let mut heard = Vec::new();
-        recognizer
-            .run(&mut source, &recognition, |event| {
+        client
+            .recognize(&mut source, &recognition, |event| {
                 if let RecognitionEvent::Phrase(phrase) = event
                     && phrase.status == RecognitionStatus::Success
                 {

@@ -15,7 +15,7 @@ use crate::core_runtime::{
     RecognitionStatus,
 };
 use crate::exit_code::ExitCode;
-use crate::speech::recognize::{RecognizeError, Recognizer};
+use crate::speech::{SessionError, SpeechClient};
 use crate::subtitles::{self, TimedWord};
 
 /// How results are printed.
@@ -79,18 +79,10 @@ pub(super) fn run(args: &SttArgs) -> ExitCode {
     }
 }
 
-fn failure(error: RecognizeError) -> SetupFailure {
-    let code = match &error {
-        RecognizeError::Configuration(_) => ExitCode::Configuration,
-        RecognizeError::Credential(_) => ExitCode::Authentication,
-        RecognizeError::Network(_) => ExitCode::Network,
-        RecognizeError::Service { error, .. } => ExitCode::for_speech_error(error),
-        RecognizeError::Input(_) => ExitCode::Input,
-        RecognizeError::Core(_) => ExitCode::Internal,
-    };
+fn failure(error: SessionError) -> SetupFailure {
     SetupFailure {
+        code: error.exit_code(),
         message: format!("azspeech stt: {error}"),
-        code,
     }
 }
 
@@ -113,7 +105,7 @@ fn recognize(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
         message: error.to_string(),
         code: ExitCode::Configuration,
     })?;
-    let recognizer = Recognizer {
+    let client = SpeechClient {
         runtime: &resolved.runtime,
         settings: &resolved.settings,
         broker: &broker,
@@ -150,7 +142,7 @@ fn recognize(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
     let progress = progress_bar(source.announced_duration_ms());
     let mut printer = Printer::new(args.format, args.once);
     let runtime = context::tokio_runtime()?;
-    let result = runtime.block_on(recognizer.run(&mut source, &recognition, |event| {
+    let result = runtime.block_on(client.recognize(&mut source, &recognition, |event| {
         if let (Some(bar), Some(end_ms)) = (&progress, event_end_ms(event)) {
             bar.set_position(end_ms);
         }

@@ -11,7 +11,8 @@ use super::{ConfigFlags, TransportFlags};
 use crate::audio::output::AudioWriter;
 use crate::core_runtime::{SynthesisEvent, SynthesisOptions};
 use crate::exit_code::ExitCode;
-use crate::speech::synthesize::{SpeechInput, SynthesizeError, Synthesizer, TimedEvent};
+use crate::speech::synthesize::{SpeechInput, TimedEvent};
+use crate::speech::{SessionError, SpeechClient};
 use crate::subtitles::{self, TimedWord};
 
 /// How synthesis events are reported.
@@ -101,18 +102,10 @@ fn read_input(args: &TtsArgs) -> Result<SpeechInput, SetupFailure> {
     Ok(SpeechInput::Text(text))
 }
 
-fn failure(error: SynthesizeError) -> SetupFailure {
-    let code = match &error {
-        SynthesizeError::Configuration(_) => ExitCode::Configuration,
-        SynthesizeError::Credential(_) => ExitCode::Authentication,
-        SynthesizeError::Network(_) => ExitCode::Network,
-        SynthesizeError::Service { error, .. } => ExitCode::for_speech_error(error),
-        SynthesizeError::Output(_) => ExitCode::Input,
-        SynthesizeError::Core(_) => ExitCode::Internal,
-    };
+fn failure(error: SessionError) -> SetupFailure {
     SetupFailure {
+        code: error.exit_code(),
         message: format!("azspeech tts: {error}"),
-        code,
     }
 }
 
@@ -168,7 +161,7 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
             code: ExitCode::Configuration,
         }
     })?;
-    let synthesizer = Synthesizer {
+    let client = SpeechClient {
         runtime: &resolved.runtime,
         settings: &resolved.settings,
         broker: &broker,
@@ -180,7 +173,7 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
     let runtime = context::tokio_runtime()?;
     let summary = runtime
         .block_on(
-            synthesizer.run(&input, &options, &format, &mut writer, |timed: &TimedEvent| {
+            client.synthesize(&input, &options, &format, &mut writer, |timed: &TimedEvent| {
                 if let SynthesisEvent::WordBoundary(boundary) = &timed.event {
                     words.push((boundary.text.clone(), boundary.offset, boundary.duration));
                 }

@@ -9,68 +9,19 @@
 //!    the session's limit), so memory stays flat however long the file is.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::audio::input::{AudioInputError, PcmSource};
+use super::{SessionError, SpeechClient, fresh_id, to_message};
+use crate::audio::input::PcmSource;
 use crate::clock::{Clock, SystemClock};
 use crate::core_runtime::{
-    AudioError, AudioFormat, CoreError, CoreInstance, CoreRuntime, RecognitionEvent, RecognitionOptions, RequestIds,
-    RequestKind, ResourceAny, Settings, SpeechError, WsMessage,
+    AudioError, AudioFormat, CoreInstance, RecognitionEvent, RecognitionOptions, RequestKind, ResourceAny, WsMessage,
 };
-use crate::credentials::{CredentialBroker, CredentialError};
-use crate::transport::TransportOptions;
-use crate::transport::websocket::{self, ConnectError};
 
 /// PCM bytes per audio message: 100 ms at 16 kHz, as the official SDK sends.
 pub const CHUNK_BYTES: usize = 3200;
-
-/// Why recognition stopped early.
-#[derive(Debug, thiserror::Error)]
-pub enum RecognizeError {
-    /// The configuration cannot produce a request.
-    #[error("{0}")]
-    Configuration(String),
-    /// No credential.
-    #[error(transparent)]
-    Credential(#[from] CredentialError),
-    /// The socket could not be opened or broke.
-    #[error("{0}")]
-    Network(String),
-    /// The service refused or failed the request; the core says what it means.
-    #[error("{kind}: {message}\n  likely cause and fix: {hint}")]
-    Service {
-        /// The classified failure.
-        error: SpeechError,
-        /// Its kind (`authentication`, ...).
-        kind: &'static str,
-        /// The service's message.
-        message: String,
-        /// What to do.
-        hint: String,
-    },
-    /// The input audio is unusable.
-    #[error(transparent)]
-    Input(#[from] AudioInputError),
-    /// The core failed (a bug).
-    #[error(transparent)]
-    Core(#[from] CoreError),
-}
-
-impl RecognizeError {
-    fn service(error: SpeechError) -> Self {
-        let (kind, detail) = crate::cli::speech_error_parts(&error);
-        let (message, hint) = (detail.message.clone(), detail.hint.clone());
-        Self::Service {
-            error,
-            kind,
-            message,
-            hint,
-        }
-    }
-}
 
 /// What happened, for the exit code.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -81,31 +32,6 @@ pub struct RecognizeSummary {
     pub unrecognized: usize,
     /// PCM bytes sent.
     pub sent_bytes: u64,
-}
-
-/// Everything a recognition needs from the host.
-pub struct Recognizer<'a> {
-    /// The loaded core.
-    pub runtime: &'a CoreRuntime,
-    /// Resolved settings.
-    pub settings: &'a Settings,
-    /// Credentials.
-    pub broker: &'a CredentialBroker,
-    /// Transport overrides.
-    pub transport: &'a TransportOptions,
-    /// TLS configuration.
-    pub tls: Arc<rustls::ClientConfig>,
-}
-
-fn fresh_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
-}
-
-fn to_message(message: WsMessage) -> Message {
-    match message {
-        WsMessage::Text(text) => Message::Text(text.into()),
-        WsMessage::Binary(bytes) => Message::Binary(bytes.into()),
-    }
 }
 
 /// The replay buffer: audio sent but not yet acknowledged, with its absolute stream offset.
@@ -133,14 +59,14 @@ impl ReplayBuffer {
     }
 }
 
-impl Recognizer<'_> {
+impl SpeechClient<'_> {
     /// Recognize `source`, calling `on_event` for every event as it arrives.
-    pub async fn run(
+    pub async fn recognize(
         &self,
         source: &mut PcmSource,
         options: &RecognitionOptions,
         mut on_event: impl FnMut(&RecognitionEvent),
-    ) -> Result<RecognizeSummary, RecognizeError> {
+    ) -> Result<RecognizeSummary, SessionError> {
         let clock = SystemClock;
         let mut core: CoreInstance = self.runtime.instantiate()?;
         let options = RecognitionOptions {
@@ -152,32 +78,13 @@ impl Recognizer<'_> {
             ..options.clone()
         };
         let session: ResourceAny = core.recognition_session(self.settings, &options)?;
-        let ids = RequestIds {
-            connection_id: fresh_id(),
-        };
-        let plan = core
-            .plan(self.settings, RequestKind::SttWebsocket, &ids)?
-            .map_err(|error| RecognizeError::Configuration(crate::cli::config_error_text(&error)))?;
-        let header = self.broker.header_for(&plan.auth).await?;
-        let socket = match websocket::connect(&plan, Some(&header), self.transport, self.tls.clone()).await {
-            Ok(socket) => socket,
-            Err(ConnectError::Rejected(rejected)) => {
-                let error = core.classify_http(
-                    self.settings,
-                    rejected.status,
-                    rejected.retry_after.as_deref(),
-                    &rejected.body,
-                )?;
-                return Err(RecognizeError::service(error));
-            }
-            Err(error) => return Err(RecognizeError::Network(error.to_string())),
-        };
+        let socket = self.connect(&mut core, RequestKind::SttWebsocket).await?;
         let (mut sink, mut stream) = socket.split();
-        let send_error = |error: tokio_tungstenite::tungstenite::Error| RecognizeError::Network(error.to_string());
+        let send_error = |error: tokio_tungstenite::tungstenite::Error| SessionError::Network(error.to_string());
 
         let turn = core
             .recognition_start(session, clock.now_ms(), &fresh_id())?
-            .map_err(RecognizeError::service)?;
+            .map_err(SessionError::service)?;
         for frame in turn.frames {
             sink.send(to_message(frame)).await.map_err(send_error)?;
         }
@@ -201,13 +108,13 @@ impl Recognizer<'_> {
                             if audio_done && code == 1000 {
                                 return Ok(summary);
                             }
-                            return Err(RecognizeError::service(core.classify_close(code, &reason)?));
+                            return Err(SessionError::service(core.classify_close(code, &reason)?));
                         }
                         Some(Ok(_)) => continue,
-                        Some(Err(error)) => return Err(RecognizeError::Network(error.to_string())),
-                        None => return Err(RecognizeError::Network("the service closed the connection without a close frame".into())),
+                        Some(Err(error)) => return Err(SessionError::Network(error.to_string())),
+                        None => return Err(SessionError::Network("the service closed the connection without a close frame".into())),
                     };
-                    let events = core.recognition_receive(session, clock.now_ms(), &message)?.map_err(RecognizeError::service)?;
+                    let events = core.recognition_receive(session, clock.now_ms(), &message)?.map_err(SessionError::service)?;
                     let mut turn_ended = None;
                     for event in &events {
                         match event {
@@ -233,7 +140,7 @@ impl Recognizer<'_> {
                         }
                         // The service ended the turn with audio left: a new turn replays what
                         // it has not acknowledged, then streaming goes on.
-                        let next = core.recognition_next_turn(session, clock.now_ms(), &fresh_id())?.map_err(RecognizeError::service)?;
+                        let next = core.recognition_next_turn(session, clock.now_ms(), &fresh_id())?.map_err(SessionError::service)?;
                         for frame in next.frames {
                             sink.send(to_message(frame)).await.map_err(send_error)?;
                         }
@@ -244,7 +151,7 @@ impl Recognizer<'_> {
                             send_audio(&mut core, session, &mut sink, clock.now_ms(), tail).await?;
                         }
                         if audio_done {
-                            let end = core.recognition_finish(session, clock.now_ms())?.map_err(RecognizeError::service)?;
+                            let end = core.recognition_finish(session, clock.now_ms())?.map_err(SessionError::service)?;
                             sink.send(to_message(end)).await.map_err(send_error)?;
                         }
                     }
@@ -253,7 +160,7 @@ impl Recognizer<'_> {
                     // `pcm` still holds a chunk the core refused under backpressure; otherwise read.
                     if pcm.is_empty() && source.read_pcm(CHUNK_BYTES, &mut pcm)? == 0 {
                         audio_done = true;
-                        let end = core.recognition_finish(session, clock.now_ms())?.map_err(RecognizeError::service)?;
+                        let end = core.recognition_finish(session, clock.now_ms())?.map_err(SessionError::service)?;
                         sink.send(to_message(end)).await.map_err(send_error)?;
                         continue;
                     }
@@ -270,7 +177,7 @@ impl Recognizer<'_> {
                         // The service is behind by the session's limit: keep the chunk and wait
                         // for the next acknowledgement.
                         Err(AudioError::Backpressure(_)) => backpressured = true,
-                        Err(AudioError::Failed(error)) => return Err(RecognizeError::service(error)),
+                        Err(AudioError::Failed(error)) => return Err(SessionError::service(error)),
                     }
                 }
             }
@@ -284,22 +191,22 @@ async fn send_audio<S>(
     sink: &mut S,
     now: u64,
     pcm: &[u8],
-) -> Result<(), RecognizeError>
+) -> Result<(), SessionError>
 where
     S: futures_util::Sink<Message, Error = tokio_tungstenite::tungstenite::Error> + Unpin,
 {
     let header = match core.recognition_audio_header(session, now, pcm.len() as u32)? {
         Ok(header) => header,
         Err(AudioError::Backpressure(_)) => {
-            return Err(RecognizeError::Network(
+            return Err(SessionError::Network(
                 "replay exceeded the unacknowledged-audio limit".into(),
             ));
         }
-        Err(AudioError::Failed(error)) => return Err(RecognizeError::service(error)),
+        Err(AudioError::Failed(error)) => return Err(SessionError::service(error)),
     };
     let mut frame = header;
     frame.extend_from_slice(pcm);
     sink.send(Message::Binary(frame.into()))
         .await
-        .map_err(|e| RecognizeError::Network(e.to_string()))
+        .map_err(|e| SessionError::Network(e.to_string()))
 }

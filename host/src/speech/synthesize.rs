@@ -6,20 +6,13 @@
 //! turns on one connection; offsets of later turns are shifted by the audio already written, so
 //! the output is one seamless stream with consistent boundary timings.
 
-use std::sync::Arc;
-
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::audio::output::{AudioOutputError, AudioWriter};
+use super::{SessionError, SpeechClient, fresh_id, to_message};
+use crate::audio::output::AudioWriter;
 use crate::clock::{Clock, SystemClock};
-use crate::core_runtime::{
-    CoreError, CoreRuntime, FormatInfo, RequestIds, RequestKind, Settings, SpeechError, SynthesisEvent,
-    SynthesisOptions, WsMessage,
-};
-use crate::credentials::{CredentialBroker, CredentialError};
-use crate::transport::TransportOptions;
-use crate::transport::websocket::{self, ConnectError};
+use crate::core_runtime::{FormatInfo, RequestKind, SynthesisEvent, SynthesisOptions, WsMessage};
 
 /// Longest plain-text piece sent in one request (characters); longer text is split at sentence
 /// boundaries. The service caps one request's audio at 10 minutes.
@@ -32,52 +25,6 @@ pub enum SpeechInput {
     Text(String),
     /// SSML, passed through after a well-formedness check.
     Ssml(String),
-}
-
-/// Why synthesis stopped early.
-#[derive(Debug, thiserror::Error)]
-pub enum SynthesizeError {
-    /// The configuration cannot produce a request.
-    #[error("{0}")]
-    Configuration(String),
-    /// No credential.
-    #[error(transparent)]
-    Credential(#[from] CredentialError),
-    /// The socket could not be opened or broke.
-    #[error("{0}")]
-    Network(String),
-    /// The service or the core rejected the request.
-    #[error("{kind}: {message}\n  likely cause and fix: {hint}")]
-    Service {
-        /// The classified failure.
-        error: SpeechError,
-        /// Its kind.
-        kind: &'static str,
-        /// The message.
-        message: String,
-        /// What to do.
-        hint: String,
-    },
-    /// Writing the output failed.
-    #[error(transparent)]
-    Output(#[from] AudioOutputError),
-    /// The core failed (a bug).
-    #[error(transparent)]
-    Core(#[from] CoreError),
-}
-
-impl SynthesizeError {
-    /// Wrap a classified service or core error.
-    pub fn service(error: SpeechError) -> Self {
-        let (kind, detail) = crate::cli::speech_error_parts(&error);
-        let (message, hint) = (detail.message.clone(), detail.hint.clone());
-        Self::Service {
-            error,
-            kind,
-            message,
-            hint,
-        }
-    }
 }
 
 /// An event with its offset shifted to the whole output's timeline.
@@ -96,24 +43,6 @@ pub struct SynthesizeSummary {
     pub audio_bytes: u64,
     /// Requests (turns) made.
     pub requests: usize,
-}
-
-/// Everything a synthesis needs from the host.
-pub struct Synthesizer<'a> {
-    /// The loaded core.
-    pub runtime: &'a CoreRuntime,
-    /// Resolved settings.
-    pub settings: &'a Settings,
-    /// Credentials.
-    pub broker: &'a CredentialBroker,
-    /// Transport overrides.
-    pub transport: &'a TransportOptions,
-    /// TLS configuration.
-    pub tls: Arc<rustls::ClientConfig>,
-}
-
-fn fresh_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
 }
 
 /// 100-ns ticks of audio in `bytes` of 16-bit mono PCM at `sample_rate` (0 for compressed formats).
@@ -143,16 +72,16 @@ fn shift(event: SynthesisEvent, ticks: u64) -> SynthesisEvent {
     }
 }
 
-impl Synthesizer<'_> {
+impl SpeechClient<'_> {
     /// Synthesize `input` into `writer`, calling `on_event` for every event.
-    pub async fn run(
+    pub async fn synthesize(
         &self,
         input: &SpeechInput,
         options: &SynthesisOptions,
         format: &FormatInfo,
         writer: &mut AudioWriter,
         mut on_event: impl FnMut(&TimedEvent),
-    ) -> Result<SynthesizeSummary, SynthesizeError> {
+    ) -> Result<SynthesizeSummary, SessionError> {
         let clock = SystemClock;
         let mut core = self.runtime.instantiate()?;
         let pieces: Vec<String> = match input {
@@ -160,28 +89,9 @@ impl Synthesizer<'_> {
             SpeechInput::Ssml(ssml) => vec![ssml.clone()],
         };
         let session = core.synthesis_session(self.settings, options)?;
-        let ids = RequestIds {
-            connection_id: fresh_id(),
-        };
-        let plan = core
-            .plan(self.settings, RequestKind::TtsWebsocket, &ids)?
-            .map_err(|error| SynthesizeError::Configuration(crate::cli::config_error_text(&error)))?;
-        let header = self.broker.header_for(&plan.auth).await?;
-        let socket = match websocket::connect(&plan, Some(&header), self.transport, self.tls.clone()).await {
-            Ok(socket) => socket,
-            Err(ConnectError::Rejected(rejected)) => {
-                let error = core.classify_http(
-                    self.settings,
-                    rejected.status,
-                    rejected.retry_after.as_deref(),
-                    &rejected.body,
-                )?;
-                return Err(SynthesizeError::service(error));
-            }
-            Err(error) => return Err(SynthesizeError::Network(error.to_string())),
-        };
+        let socket = self.connect(&mut core, RequestKind::TtsWebsocket).await?;
         let (mut sink, mut stream) = socket.split();
-        let network = |error: tokio_tungstenite::tungstenite::Error| SynthesizeError::Network(error.to_string());
+        let network = |error: tokio_tungstenite::tungstenite::Error| SessionError::Network(error.to_string());
         let mut summary = SynthesizeSummary::default();
         for piece in &pieces {
             let request_id = fresh_id();
@@ -189,13 +99,9 @@ impl Synthesizer<'_> {
                 SpeechInput::Text(_) => core.synthesis_speak_text(session, clock.now_ms(), &request_id, piece)?,
                 SpeechInput::Ssml(_) => core.synthesis_speak_ssml(session, clock.now_ms(), &request_id, piece)?,
             }
-            .map_err(SynthesizeError::service)?;
+            .map_err(SessionError::service)?;
             for frame in frames {
-                let message = match frame {
-                    WsMessage::Text(text) => Message::Text(text.into()),
-                    WsMessage::Binary(bytes) => Message::Binary(bytes.into()),
-                };
-                sink.send(message).await.map_err(network)?;
+                sink.send(to_message(frame)).await.map_err(network)?;
             }
             summary.requests += 1;
             let turn_base = pcm_ticks(format, writer.data_len());
@@ -212,7 +118,7 @@ impl Synthesizer<'_> {
                         let head = frame.get(..(2 + head_len).min(frame.len())).unwrap_or_default();
                         let events = core
                             .synthesis_receive_binary_head(session, clock.now_ms(), head, frame.len() as u32)?
-                            .map_err(SynthesizeError::service)?;
+                            .map_err(SessionError::service)?;
                         for event in &events {
                             if let SynthesisEvent::Audio(range) = event {
                                 let start = range.start as usize;
@@ -228,17 +134,17 @@ impl Synthesizer<'_> {
                         let (code, reason) = frame
                             .map(|f| (u16::from(f.code), f.reason.as_str().to_owned()))
                             .unwrap_or((1005, String::new()));
-                        return Err(SynthesizeError::service(core.classify_close(code, &reason)?));
+                        return Err(SessionError::service(core.classify_close(code, &reason)?));
                     }
                     Some(Ok(_)) => continue,
-                    Some(Err(error)) => return Err(SynthesizeError::Network(error.to_string())),
+                    Some(Err(error)) => return Err(SessionError::Network(error.to_string())),
                     None => {
-                        return Err(SynthesizeError::Network(
+                        return Err(SessionError::Network(
                             "the service closed the connection mid-synthesis".into(),
                         ));
                     }
                 }
-                .map_err(SynthesizeError::service)?;
+                .map_err(SessionError::service)?;
                 let mut ended = false;
                 for event in events {
                     ended |= matches!(event, SynthesisEvent::TurnEnded);
