@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo run --quiet --locked -p azspeech-host -- demo "$@"
+cargo run --locked -p azspeech-host -- demo "$@"
