@@ -115,3 +115,59 @@ fn a_failing_service_principal_never_prints_its_secret() {
     assert_eq!(token.code, Some(3), "{}", token.stderr);
     assert_clean(&token);
 }
+
+/// The same at trace level through real WebSocket handshakes and sessions (TTS, STT, probe,
+/// voices) against the emulator configured with the sentinel keys, and a rejected key.
+#[test]
+fn successful_sessions_against_the_emulator_never_print_the_key() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    let config = azspeech_emulator::EmulatorConfig::new()
+        .verbosity(azspeech_emulator::Verbosity::Quiet)
+        .keys(KEY, SECONDARY_KEY);
+    let emulator = runtime
+        .block_on(azspeech_emulator::Emulator::start(config))
+        .expect("emulator");
+    let env: Vec<(&str, String)> = emulator
+        .env_vars()
+        .into_iter()
+        .filter(|(name, _)| name == "SPEECH_ENDPOINT")
+        .map(|(_, value)| ("SPEECH_ENDPOINT", value))
+        .chain([
+            ("SPEECH_KEY", KEY.to_owned()),
+            ("SPEECH_KEY_SECONDARY", SECONDARY_KEY.to_owned()),
+        ])
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("hygiene.wav");
+    let wav = wav.to_str().expect("utf8");
+    let tts = run(&env, &["tts", "Secrets stay secret.", "-o", wav]);
+    assert_eq!(tts.code, Some(0), "{}", tts.stderr);
+    assert!(tts.stderr.contains("TRACE"), "the most verbose level really is on");
+    assert_clean(&tts);
+    let stt = run(&env, &["stt", wav]);
+    assert_eq!(stt.code, Some(0), "{}", stt.stderr);
+    assert_clean(&stt);
+    for args in [&["doctor", "--probe"][..], &["voices"], &["token"]] {
+        let run = run(&env, args);
+        assert_eq!(run.code, Some(0), "{:?}: {}", args, run.stderr);
+        assert_clean(&run);
+    }
+    let wrong: Vec<(&str, String)> = env
+        .iter()
+        .map(|(k, v)| {
+            if *k == "SPEECH_KEY" {
+                (*k, CLIENT_SECRET.to_owned())
+            } else {
+                (*k, v.clone())
+            }
+        })
+        .collect();
+    let rejected = run(&wrong, &["stt", wav]);
+    assert_eq!(rejected.code, Some(3), "{}", rejected.stderr);
+    assert_clean(&rejected);
+    runtime.block_on(emulator.shutdown());
+}

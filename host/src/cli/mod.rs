@@ -172,9 +172,18 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Targets that are never logged, whatever the level: tungstenite's client handshake logs the raw
+/// upgrade request at trace level, credential headers included.
+const NEVER_LOGGED: &[&str] = &["tungstenite::handshake=off", "tokio_tungstenite::handshake=off"];
+
 fn init_logging(level: &str) {
-    let filter =
+    let mut filter =
         tracing_subscriber::EnvFilter::try_new(level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    for directive in NEVER_LOGGED {
+        if let Ok(directive) = directive.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1,4 +1,8 @@
 //! Opening a Speech WebSocket for a [`ConnectionPlan`], with the credential added here.
+//!
+//! Embedders: tungstenite logs the raw upgrade request, credential headers included, at trace
+//! level under the `tungstenite::handshake` target; the `azspeech` CLI never enables that target
+//! (`host/tests/secret_hygiene.rs` proves it), and a host application should filter it too.
 
 use std::sync::Arc;
 

@@ -55,7 +55,7 @@ pub fn azspeech(env: &[(String, String)], args: &[&str]) -> (Option<i32>, String
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home.path())
-        .env("AZSPEECH_CACHE_DIR", home.path().join("cache"))
+        .env("AZSPEECH_CACHE_DIR", super::shared_cache_dir())
         .env("AZSPEECH_IDENTITY_RETRY", "none")
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .output()

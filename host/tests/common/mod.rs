@@ -51,8 +51,15 @@ pub struct Run {
     pub code: Option<i32>,
 }
 
+/// A compiled-component cache shared by every run of one test binary, so the component is
+/// compiled once (at trace level, wasmtime's compile log alone is millions of lines).
+pub fn shared_cache_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("tempdir")).path()
+}
+
 /// Run `azspeech --log-level <level> args...` with only `env` (plus PATH with a fake `az` that
-/// prints `az_token`, a private HOME and cache, and identity retries off).
+/// prints `az_token`, a private HOME, the shared component cache, and identity retries off).
 pub fn run_azspeech(env: &[(&str, String)], az_token: &str, log_level: &str, args: &[&str]) -> Run {
     let dir = tempfile::tempdir().expect("tempdir");
     fake_az(dir.path(), az_token);
@@ -65,7 +72,7 @@ pub fn run_azspeech(env: &[(&str, String)], az_token: &str, log_level: &str, arg
         .env_clear()
         .env("PATH", path)
         .env("HOME", dir.path())
-        .env("AZSPEECH_CACHE_DIR", dir.path().join("cache"))
+        .env("AZSPEECH_CACHE_DIR", shared_cache_dir())
         .env("AZSPEECH_IDENTITY_RETRY", "none")
         .env("RUST_BACKTRACE", "1");
     for (name, value) in env {
