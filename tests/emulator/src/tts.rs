@@ -123,18 +123,10 @@ impl Session {
     }
 
     async fn text(&mut self, conn: &mut Conn, text: &str) -> Result<(), Ended> {
-        let message = match usp::parse_text(text) {
-            Ok(m) => m,
-            Err(e) => {
-                let (code, reason) = frame_error_close(e, false);
-                return Err(conn.violation(code, &reason).await);
-            }
-        };
-        conn.log_in(&format!("{} {}", message.path, message.request_id().unwrap_or("-")));
-        let path = message.path.to_ascii_lowercase();
-        if path == usp::path::TELEMETRY {
+        let Some(message) = conn.read_text(text).await? else {
             return Ok(());
-        }
+        };
+        let path = message.path.to_ascii_lowercase();
         let require_id = path != usp::path::SPEECH_CONFIG;
         if let Err((code, reason)) = check_common_headers(&message.headers, require_id) {
             return Err(conn.violation(code, &reason).await);

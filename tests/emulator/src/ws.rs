@@ -321,6 +321,23 @@ impl Conn {
         self.close(code, reason).await
     }
 
+    /// Parse a client text frame, log it, and skip telemetry (never answered): `Ok(None)` for
+    /// telemetry, a close with the service's code for a malformed frame.
+    pub(crate) async fn read_text<'a>(&mut self, text: &'a str) -> Result<Option<usp::TextMessage<'a>>, Ended> {
+        let message = match usp::parse_text(text) {
+            Ok(message) => message,
+            Err(error) => {
+                let (code, reason) = frame_error_close(error, false);
+                return Err(self.violation(code, &reason).await);
+            }
+        };
+        self.log_in(&format!("{} {}", message.path, message.request_id().unwrap_or("-")));
+        if message.path.eq_ignore_ascii_case(usp::path::TELEMETRY) {
+            return Ok(None);
+        }
+        Ok(Some(message))
+    }
+
     pub(crate) fn log_in(&self, what: &str) {
         if self.verbose() {
             tracing::info!(connection = %self.connection_id, "<- {what}");
