@@ -136,3 +136,11 @@ pub(crate) fn plan(
             code: ExitCode::Configuration,
         })
 }
+
+/// The TLS client configuration for `options` (system roots plus the extra CA file).
+pub(crate) fn tls(options: &TransportOptions) -> Result<std::sync::Arc<rustls::ClientConfig>, SetupFailure> {
+    crate::transport::tls::client_config(options.extra_ca_file.as_deref()).map_err(|error| SetupFailure {
+        message: error.to_string(),
+        code: ExitCode::Configuration,
+    })
+}

@@ -185,10 +185,7 @@ fn probe(
 ) -> Result<Vec<Probe>, SetupFailure> {
     let options = context::transport_options(transport)?;
     let broker = context::broker(settings, &options)?;
-    let tls = crate::transport::tls::client_config(options.extra_ca_file.as_deref()).map_err(|error| SetupFailure {
-        message: error.to_string(),
-        code: ExitCode::Configuration,
-    })?;
+    let tls = context::tls(&options)?;
     let runtime = context::tokio_runtime()?;
     let mut probes = Vec::new();
     for (service, plan) in plans {

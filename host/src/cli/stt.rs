@@ -101,10 +101,7 @@ fn recognize(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
     let resolved = context::resolve_or_fail(&args.config)?;
     let options = context::transport_options(&args.transport)?;
     let broker = context::broker(&resolved.settings, &options)?;
-    let tls = crate::transport::tls::client_config(options.extra_ca_file.as_deref()).map_err(|error| SetupFailure {
-        message: error.to_string(),
-        code: ExitCode::Configuration,
-    })?;
+    let tls = context::tls(&options)?;
     let client = SpeechClient {
         runtime: &resolved.runtime,
         settings: &resolved.settings,

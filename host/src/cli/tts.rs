@@ -155,12 +155,7 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
     })?;
     let options_transport = context::transport_options(&args.transport)?;
     let broker = context::broker(&resolved.settings, &options_transport)?;
-    let tls = crate::transport::tls::client_config(options_transport.extra_ca_file.as_deref()).map_err(|error| {
-        SetupFailure {
-            message: error.to_string(),
-            code: ExitCode::Configuration,
-        }
-    })?;
+    let tls = context::tls(&options_transport)?;
     let client = SpeechClient {
         runtime: &resolved.runtime,
         settings: &resolved.settings,
