@@ -9,15 +9,14 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use rubato::audioadapter_buffers::direct::InterleavedSlice;
-use rubato::{Async, FixedAsync, Indexing, PolynomialDegree, Resampler};
+use super::resample::{self, MonoResampler};
 
 /// Rates the service takes directly.
 pub const NATIVE_RATES: [u32; 2] = [16_000, 8_000];
 /// The rate everything else is converted to.
 pub const CONVERTED_RATE: u32 = 16_000;
-/// Frames fed to the resampler per call.
-const RESAMPLER_CHUNK: usize = 1024;
+/// Frames decoded per read from a file that is converted.
+const DECODE_FRAMES: usize = resample::CHUNK_FRAMES;
 
 /// What is supported, for error messages.
 pub const SUPPORTED: &str = "WAV (RIFF/WAVE) with integer PCM (8, 16, 24 or 32 bits) or 32-bit float samples, \
@@ -65,15 +64,9 @@ enum Pipeline {
 }
 
 struct Converter {
-    resampler: Option<Async<f32>>,
-    ratio: f64,
-    input: Vec<f32>,
-    output: Vec<f32>,
-    ready: std::collections::VecDeque<i16>,
-    flushed: bool,
-    delay_to_skip: usize,
-    frames_in: u64,
-    frames_out: u64,
+    resampler: MonoResampler,
+    /// Decoded mono frames, reused between reads.
+    decoded: Vec<f32>,
 }
 
 /// A streaming source of 16-bit mono PCM at [`PcmSource::sample_rate`].
@@ -155,7 +148,10 @@ impl PcmSource {
                 (hound::SampleFormat::Int, 8 | 16 | 24 | 32) | (hound::SampleFormat::Float, 32) => {}
                 (format, bits) => return Err(unsupported(format!("{bits}-bit {format:?} samples"))),
             }
-            Pipeline::Convert(Box::new(Converter::new(spec.sample_rate).map_err(unsupported)?))
+            Pipeline::Convert(Box::new(Converter {
+                resampler: MonoResampler::new(spec.sample_rate, CONVERTED_RATE).map_err(unsupported)?,
+                decoded: Vec::with_capacity(DECODE_FRAMES),
+            }))
         };
         let frames_expected = u64::from(reader.duration());
         Ok(Self {
@@ -220,26 +216,30 @@ impl PcmSource {
             }
             Pipeline::Convert(converter) => {
                 while (out.len() - start) / 2 < max_samples {
-                    if let Some(sample) = converter.ready.pop_front() {
-                        out.extend_from_slice(&sample.to_le_bytes());
+                    if let Some(sample) = converter.resampler.pop() {
+                        out.extend_from_slice(&resample::to_i16(sample).to_le_bytes());
                         continue;
                     }
-                    if converter.flushed {
+                    if converter.resampler.is_drained() {
                         break;
                     }
                     let frames = read_mono_frames(
                         &mut self.reader,
                         self.spec,
-                        &mut converter.input,
-                        RESAMPLER_CHUNK,
+                        &mut converter.decoded,
+                        DECODE_FRAMES,
                         &self.source_name,
                         self.frames_expected,
                         &mut self.frames_read,
                     )?;
-                    converter.push(frames).map_err(|reason| AudioInputError::Unsupported {
+                    let unsupported = |reason| AudioInputError::Unsupported {
                         source_name: self.source_name.clone(),
                         reason,
-                    })?;
+                    };
+                    converter.resampler.push(&converter.decoded).map_err(unsupported)?;
+                    if frames < DECODE_FRAMES {
+                        converter.resampler.finish().map_err(unsupported)?;
+                    }
                 }
             }
         }
@@ -319,93 +319,6 @@ fn read_mono_frames(
     let frames_got = taken / channels;
     *frames_read += frames_got as u64;
     Ok(frames_got)
-}
-
-impl Converter {
-    fn new(input_rate: u32) -> Result<Self, String> {
-        let ratio = f64::from(CONVERTED_RATE) / f64::from(input_rate);
-        let resampler = if input_rate == CONVERTED_RATE {
-            None
-        } else {
-            Some(
-                Async::<f32>::new_poly(
-                    ratio,
-                    1.0,
-                    PolynomialDegree::Septic,
-                    RESAMPLER_CHUNK,
-                    1,
-                    FixedAsync::Input,
-                )
-                .map_err(|error| format!("cannot resample {input_rate} Hz: {error}"))?,
-            )
-        };
-        let delay_to_skip = resampler.as_ref().map(Resampler::output_delay).unwrap_or(0);
-        Ok(Self {
-            resampler,
-            ratio,
-            input: Vec::with_capacity(RESAMPLER_CHUNK),
-            output: Vec::new(),
-            ready: std::collections::VecDeque::new(),
-            flushed: false,
-            delay_to_skip,
-            frames_in: 0,
-            frames_out: 0,
-        })
-    }
-
-    /// Feed the `frames` mono frames in `self.input`; fewer than a chunk means the end.
-    fn push(&mut self, frames: usize) -> Result<(), String> {
-        let last = frames < RESAMPLER_CHUNK;
-        self.frames_in += frames as u64;
-        if self.resampler.is_none() {
-            self.ready.extend(self.input.iter().take(frames).map(|&s| to_i16(s)));
-            self.flushed = last;
-            return Ok(());
-        }
-        self.resample(frames)?;
-        if last {
-            // Feed silence until the resampler's delay has come out, so the tail is not lost;
-            // the output is capped at the exact converted length.
-            let mut remaining = self.delay_to_skip + self.resampler.as_ref().map(Resampler::output_delay).unwrap_or(0);
-            while remaining > 0 && self.frames_out < self.frames_expected_out() {
-                self.resample(0)?;
-                remaining = remaining.saturating_sub(RESAMPLER_CHUNK);
-            }
-            self.flushed = true;
-        }
-        Ok(())
-    }
-
-    fn frames_expected_out(&self) -> u64 {
-        (self.frames_in as f64 * self.ratio).round() as u64
-    }
-
-    fn resample(&mut self, frames: usize) -> Result<(), String> {
-        let Some(resampler) = self.resampler.as_mut() else {
-            return Ok(());
-        };
-        self.input.resize(RESAMPLER_CHUNK, 0.0);
-        let input = InterleavedSlice::new(&self.input[..], 1, RESAMPLER_CHUNK).map_err(|e| e.to_string())?;
-        let out_frames = resampler.output_frames_max();
-        self.output.resize(out_frames, 0.0);
-        let mut output = InterleavedSlice::new_mut(&mut self.output[..], 1, out_frames).map_err(|e| e.to_string())?;
-        let indexing = Indexing::new().partial_len(frames);
-        let (_, written) = resampler
-            .process_into_buffer(&input, &mut output, Some(&indexing))
-            .map_err(|e| e.to_string())?;
-        let skip = self.delay_to_skip.min(written);
-        self.delay_to_skip -= skip;
-        let allowed = usize::try_from(self.frames_expected_out().saturating_sub(self.frames_out)).unwrap_or(usize::MAX);
-        let produced = &self.output[skip..written];
-        let produced = &produced[..produced.len().min(allowed)];
-        self.frames_out += produced.len() as u64;
-        self.ready.extend(produced.iter().map(|&s| to_i16(s)));
-        Ok(())
-    }
-}
-
-fn to_i16(sample: f32) -> i16 {
-    (sample * 32767.0).round().clamp(-32768.0, 32767.0) as i16
 }
 
 #[cfg(test)]

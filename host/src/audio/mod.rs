@@ -2,4 +2,5 @@
 //! output written as audio arrives.
 
 pub mod input;
+pub mod resample;
 pub mod output;
