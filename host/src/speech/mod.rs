@@ -52,6 +52,10 @@ pub enum SessionError {
     /// The output could not be written.
     #[error(transparent)]
     Output(#[from] AudioOutputError),
+    /// A microphone or speaker is missing or failed.
+    #[cfg(feature = "audio-device")]
+    #[error(transparent)]
+    Device(#[from] crate::audio::device::AudioDeviceError),
     /// The core failed (a bug).
     #[error(transparent)]
     Core(#[from] CoreError),
@@ -78,6 +82,8 @@ impl SessionError {
             Self::Network(_) => ExitCode::Network,
             Self::Service { error, .. } => ExitCode::for_speech_error(error),
             Self::Input(_) | Self::Output(_) => ExitCode::Input,
+            #[cfg(feature = "audio-device")]
+            Self::Device(_) => ExitCode::Input,
             Self::Core(_) => ExitCode::Internal,
         }
     }

@@ -1,4 +1,5 @@
-//! Speech-to-text: stream PCM from a [`PcmSource`] through a recognition session.
+//! Speech-to-text: stream PCM from a [`RecognitionAudio`] source (a WAV file or, with the
+//! `microphone` feature, a microphone) through a recognition session.
 //!
 //! The loop does three things and nothing else:
 //! 1. sends what the core frames (`speech.config`, `speech.context`, the WAV header, each audio
@@ -19,6 +20,41 @@ use crate::clock::{Clock, SystemClock};
 use crate::core_runtime::{
     AudioError, AudioFormat, CoreInstance, RecognitionEvent, RecognitionOptions, RequestKind, ResourceAny, WsMessage,
 };
+
+/// Where recognition audio comes from: 16-bit mono PCM at [`RecognitionAudio::sample_rate`].
+pub trait RecognitionAudio {
+    /// 16 000 or 8 000.
+    fn sample_rate(&self) -> u32;
+
+    /// Up to `max_bytes` (whole samples) of PCM; empty at the end of the audio. The future must
+    /// be cancel safe: dropping it before it completes loses no audio.
+    fn next_chunk(&mut self, max_bytes: usize) -> impl Future<Output = Result<Vec<u8>, SessionError>>;
+}
+
+impl RecognitionAudio for PcmSource {
+    fn sample_rate(&self) -> u32 {
+        PcmSource::sample_rate(self)
+    }
+
+    /// Reads the file synchronously: the future does its work on its first poll, so a future
+    /// that is dropped unpolled has read nothing.
+    async fn next_chunk(&mut self, max_bytes: usize) -> Result<Vec<u8>, SessionError> {
+        let mut pcm = Vec::with_capacity(max_bytes);
+        self.read_pcm(max_bytes, &mut pcm)?;
+        Ok(pcm)
+    }
+}
+
+#[cfg(feature = "microphone")]
+impl RecognitionAudio for crate::audio::microphone::Microphone {
+    fn sample_rate(&self) -> u32 {
+        crate::audio::microphone::Microphone::sample_rate(self)
+    }
+
+    async fn next_chunk(&mut self, max_bytes: usize) -> Result<Vec<u8>, SessionError> {
+        Ok(crate::audio::microphone::Microphone::next_chunk(self, max_bytes).await?)
+    }
+}
 
 /// PCM bytes per audio message: 100 ms at 16 kHz, as the official SDK sends.
 pub const CHUNK_BYTES: usize = 3200;
@@ -63,7 +99,7 @@ impl SpeechClient<'_> {
     /// Recognize `source`, calling `on_event` for every event as it arrives.
     pub async fn recognize(
         &self,
-        source: &mut PcmSource,
+        source: &mut impl RecognitionAudio,
         options: &RecognitionOptions,
         mut on_event: impl FnMut(&RecognitionEvent),
     ) -> Result<RecognizeSummary, SessionError> {
@@ -94,9 +130,11 @@ impl SpeechClient<'_> {
         let mut sent_offset: u64 = 0;
         let mut audio_done = false;
         let mut backpressured = false;
-        let mut pcm = Vec::with_capacity(CHUNK_BYTES);
+        // A chunk read but not sent yet (the core refused it under backpressure).
+        let mut pcm: Vec<u8> = Vec::new();
         loop {
-            let may_send = !audio_done && !backpressured;
+            let may_read = !audio_done && pcm.is_empty();
+            let may_send = !audio_done && !backpressured && !pcm.is_empty();
             tokio::select! {
                 biased;
                 incoming = stream.next() => {
@@ -134,7 +172,9 @@ impl SpeechClient<'_> {
                     replay.release(progress.acknowledged_bytes);
                     backpressured = false;
                     if let Some(turn) = turn_ended {
-                        if audio_done && (turn.complete || progress.acknowledged_bytes >= sent_offset) {
+                        // `complete`: a single-utterance (`--once`) turn is over, whatever audio
+                        // is left; otherwise stop once all the audio has been heard.
+                        if turn.complete || (audio_done && progress.acknowledged_bytes >= sent_offset) {
                             let _ = sink.send(Message::Close(None)).await;
                             return Ok(summary);
                         }
@@ -156,14 +196,15 @@ impl SpeechClient<'_> {
                         }
                     }
                 }
-                () = std::future::ready(()), if may_send => {
-                    // `pcm` still holds a chunk the core refused under backpressure; otherwise read.
-                    if pcm.is_empty() && source.read_pcm(CHUNK_BYTES, &mut pcm)? == 0 {
+                chunk = source.next_chunk(CHUNK_BYTES), if may_read => {
+                    pcm = chunk?;
+                    if pcm.is_empty() {
                         audio_done = true;
                         let end = core.recognition_finish(session, clock.now_ms())?.map_err(SessionError::service)?;
                         sink.send(to_message(end)).await.map_err(send_error)?;
-                        continue;
                     }
+                }
+                () = std::future::ready(()), if may_send => {
                     let len = pcm.len();
                     match core.recognition_audio_header(session, clock.now_ms(), len as u32)? {
                         Ok(header) => {

@@ -1,4 +1,5 @@
-//! Text-to-speech: send what the core frames, write audio to the [`AudioWriter`] as it arrives.
+//! Text-to-speech: send what the core frames, hand audio to a [`SynthesisSink`] (a file, a pipe,
+//! a speaker) as it arrives.
 //!
 //! Binary audio frames are not copied into the core: only their header block goes in
 //! (`receive-binary-head`), and the core answers with the range of the frame that holds audio.
@@ -17,6 +18,19 @@ use crate::core_runtime::{FormatInfo, RequestKind, SynthesisEvent, SynthesisOpti
 /// Longest plain-text piece sent in one request (characters); longer text is split at sentence
 /// boundaries. The service caps one request's audio at 10 minutes.
 pub const MAX_REQUEST_CHARS: u32 = 3000;
+
+/// Where synthesized audio goes, chunk by chunk as it arrives.
+pub trait SynthesisSink {
+    /// Take the next piece of audio (raw samples for `riff-*` / `raw-*` formats, encoded bytes
+    /// otherwise). May wait, e.g. while a speaker's queue is full.
+    fn write(&mut self, audio: &[u8]) -> impl Future<Output = Result<(), SessionError>>;
+}
+
+impl SynthesisSink for AudioWriter {
+    async fn write(&mut self, audio: &[u8]) -> Result<(), SessionError> {
+        Ok(AudioWriter::write(self, audio)?)
+    }
+}
 
 /// What to synthesize.
 #[derive(Debug, Clone)]
@@ -73,13 +87,13 @@ fn shift(event: SynthesisEvent, ticks: u64) -> SynthesisEvent {
 }
 
 impl SpeechClient<'_> {
-    /// Synthesize `input` into `writer`, calling `on_event` for every event.
+    /// Synthesize `input` into `sink`, calling `on_event` for every event.
     pub async fn synthesize(
         &self,
         input: &SpeechInput,
         options: &SynthesisOptions,
         format: &FormatInfo,
-        writer: &mut AudioWriter,
+        sink: &mut impl SynthesisSink,
         mut on_event: impl FnMut(&TimedEvent),
     ) -> Result<SynthesizeSummary, SessionError> {
         let clock = SystemClock;
@@ -90,7 +104,8 @@ impl SpeechClient<'_> {
         };
         let session = core.synthesis_session(self.settings, options)?;
         let socket = self.connect(&mut core, RequestKind::TtsWebsocket).await?;
-        let (mut sink, mut stream) = socket.split();
+        let (mut socket_sink, mut stream) = socket.split();
+        let mut written: u64 = 0;
         let network = |error: tokio_tungstenite::tungstenite::Error| SessionError::Network(error.to_string());
         let mut summary = SynthesizeSummary::default();
         for piece in &pieces {
@@ -101,10 +116,10 @@ impl SpeechClient<'_> {
             }
             .map_err(SessionError::service)?;
             for frame in frames {
-                sink.send(to_message(frame)).await.map_err(network)?;
+                socket_sink.send(to_message(frame)).await.map_err(network)?;
             }
             summary.requests += 1;
-            let turn_base = pcm_ticks(format, writer.data_len());
+            let turn_base = pcm_ticks(format, written);
             loop {
                 let events = match stream.next().await {
                     Some(Ok(Message::Text(text))) => {
@@ -124,7 +139,8 @@ impl SpeechClient<'_> {
                                 let start = range.start as usize;
                                 let end = start + range.len as usize;
                                 if let Some(audio) = frame.get(start..end) {
-                                    writer.write(audio)?;
+                                    sink.write(audio).await?;
+                                    written += audio.len() as u64;
                                 }
                             }
                         }
@@ -150,7 +166,7 @@ impl SpeechClient<'_> {
                     ended |= matches!(event, SynthesisEvent::TurnEnded);
                     let timed = TimedEvent {
                         event: shift(event, turn_base),
-                        audio_bytes_before: writer.data_len(),
+                        audio_bytes_before: written,
                     };
                     on_event(&timed);
                 }
@@ -159,8 +175,8 @@ impl SpeechClient<'_> {
                 }
             }
         }
-        let _ = sink.send(Message::Close(None)).await;
-        summary.audio_bytes = writer.data_len();
+        let _ = socket_sink.send(Message::Close(None)).await;
+        summary.audio_bytes = written;
         Ok(summary)
     }
 }
