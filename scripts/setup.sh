@@ -32,6 +32,17 @@ if ! command -v espeak-ng >/dev/null 2>&1; then
     echo "setup: espeak-ng not found; the emulator will use its built-in synthesizer" >&2
   fi
 fi
+# The microphone and speaker features (off by default) link ALSA: the test suite builds them
+# too, so it needs ALSA's headers and pkg-config.
+if ! pkg-config --exists alsa 2>/dev/null; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: apt-get install libasound2-dev pkg-config"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libasound2-dev pkg-config >/dev/null) \
+      || echo "setup: libasound2-dev could not be installed; the microphone/speaker tests will be skipped" >&2
+  else
+    echo "setup: ALSA headers not found (apt install libasound2-dev pkg-config); the microphone/speaker tests will be skipped" >&2
+  fi
+fi
 if ! python3 -c 'import venv' >/dev/null 2>&1; then
   echo "setup: python3 with the venv module is needed for the Speech SDK conformance run" >&2
   exit 1

@@ -31,6 +31,14 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## Cargo features
+//!
+//! - `emulator` (default): `azspeech emulator` and `azspeech demo`, the local Speech emulator.
+//! - `microphone`: `audio::microphone`, `azspeech stt --mic`.
+//! - `speaker`: `audio::speaker`, `azspeech tts --play`.
+//! - `audio-devices`: both. The audio features use cpal, which links ALSA on Linux, so they are off
+//!   by default and headless builds need no audio libraries.
 
 pub mod artifact_cache;
 pub mod audio;

@@ -82,3 +82,48 @@ fn component_writes_the_core_and_its_wit() {
     assert_eq!(std::fs::read(&wasm).expect("wasm"), azspeech_host::CORE_COMPONENT);
     assert_eq!(std::fs::read_to_string(&wit).expect("wit"), azspeech_host::CORE_WIT);
 }
+
+/// Without the `microphone` / `speaker` features (the default build), `--mic` and `--play` say
+/// which feature to build with and exit 69, before any connection is made.
+#[cfg(not(any(feature = "microphone", feature = "speaker")))]
+#[test]
+fn mic_and_play_name_the_feature_they_need() {
+    let output = azspeech(&["stt", "--mic"]);
+    assert_eq!(output.status.code(), Some(69));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`microphone` cargo feature") && stderr.contains("--features microphone"),
+        "{stderr}"
+    );
+
+    let cache = tempfile::tempdir().expect("tempdir");
+    let output = Command::new(env!("CARGO_BIN_EXE_azspeech"))
+        .args(["tts", "Hello.", "--play"])
+        .env_clear()
+        .env("AZSPEECH_CACHE_DIR", cache.path())
+        .env("SPEECH_KEY", "0123456789abcdef0123456789abcdef")
+        .env("SPEECH_REGION", "westeurope")
+        .output()
+        .expect("azspeech runs");
+    assert_eq!(output.status.code(), Some(69));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`speaker` cargo feature") && !stderr.contains("0123456789abcdef"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_microphone_and_a_file_are_exclusive_and_one_is_needed() {
+    for args in [
+        &["stt"][..],
+        &["stt", "a.wav", "--mic"],
+        &["stt", "a.wav", "--duration", "3"],
+        &["stt", "a.wav", "--device", "default"],
+        &["stt", "--mic", "--duration", "-1"],
+        &["tts", "Hello.", "--device", "default"],
+    ] {
+        let output = azspeech(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
+}

@@ -120,6 +120,11 @@ impl MonoResampler {
         self.ready.len()
     }
 
+    /// Whether [`MonoResampler::finish`] has been called.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
     /// Whether the stream has ended and every converted sample has been taken.
     pub fn is_drained(&self) -> bool {
         self.finished && self.ready.is_empty()
@@ -204,7 +209,13 @@ mod tests {
 
     #[test]
     fn length_and_pitch_survive_any_block_size() {
-        for (from, to) in [(48_000, 16_000), (44_100, 16_000), (16_000, 48_000), (24_000, 44_100), (8_000, 16_000)] {
+        for (from, to) in [
+            (48_000, 16_000),
+            (44_100, 16_000),
+            (16_000, 48_000),
+            (24_000, 44_100),
+            (8_000, 16_000),
+        ] {
             let input = sine(440.0, from, 1.5);
             for block in [1, 100, CHUNK_FRAMES, 5000] {
                 let out = convert(from, to, &input, block);
@@ -219,7 +230,10 @@ mod tests {
     #[test]
     fn the_same_input_gives_the_same_output_whatever_the_blocks() {
         let input = sine(300.0, 44_100, 0.7);
-        assert_eq!(convert(44_100, 16_000, &input, 1), convert(44_100, 16_000, &input, 4096));
+        assert_eq!(
+            convert(44_100, 16_000, &input, 1),
+            convert(44_100, 16_000, &input, 4096)
+        );
     }
 
     #[test]

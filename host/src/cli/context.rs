@@ -144,3 +144,16 @@ pub(crate) fn tls(options: &TransportOptions) -> Result<std::sync::Arc<rustls::C
         code: ExitCode::Configuration,
     })
 }
+
+/// A flag whose cargo feature this build left out: exit 69 with the rebuild command.
+#[cfg_attr(all(feature = "microphone", feature = "speaker"), allow(dead_code))]
+pub(crate) fn feature_missing(flag: &str, feature: &str) -> SetupFailure {
+    SetupFailure {
+        message: format!(
+            "azspeech: {flag} needs the `{feature}` cargo feature, which this build leaves out (it links the \
+             system audio library, ALSA on Linux).\n  fix: rebuild with it, e.g. `cargo install --path host \
+             --features {feature}` (on Debian/Ubuntu first `apt install libasound2-dev`)"
+        ),
+        code: ExitCode::NotAvailable,
+    }
+}

@@ -98,9 +98,9 @@ pub struct TransportFlags {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Synthesize text or SSML to audio (WAV, MP3, Ogg...), written as it arrives.
+    /// Synthesize text or SSML to audio (WAV, MP3, Ogg...), written as it arrives; --play for a speaker.
     Tts(tts::TtsArgs),
-    /// Recognize speech in a WAV file or stdin; text, JSON, SRT or WebVTT as results arrive.
+    /// Recognize speech in a WAV file, stdin or (--mic) a microphone; text, JSON, SRT or WebVTT as results arrive.
     Stt(stt::SttArgs),
     /// List the voices of the configured resource (regional or custom-domain endpoint).
     Voices(voices::VoicesArgs),

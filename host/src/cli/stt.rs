@@ -1,5 +1,6 @@
-//! `azspeech stt FILE`: recognize speech in a WAV file (or `-` for stdin), printing results as
-//! they arrive: plain text, JSON lines, or SRT / WebVTT subtitles from word timings.
+//! `azspeech stt FILE`: recognize speech in a WAV file (or `-` for stdin), or with `--mic` from a
+//! microphone, printing results as they arrive: plain text, JSON lines, or SRT / WebVTT subtitles
+//! from word timings.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use crate::core_runtime::{
     RecognitionStatus,
 };
 use crate::exit_code::ExitCode;
+use crate::speech::recognize::RecognitionAudio;
 use crate::speech::{SessionError, SpeechClient};
 use crate::subtitles::{self, TimedWord};
 
@@ -47,7 +49,18 @@ pub enum ProfanityFlag {
 pub struct SttArgs {
     /// WAV file to recognize, or `-` for standard input. 16-bit mono PCM at 16 or 8 kHz is sent as
     /// is; other rates, channel counts and sample formats are converted to 16 kHz mono.
-    pub file: PathBuf,
+    #[arg(required_unless_present = "mic", conflicts_with = "mic")]
+    pub file: Option<PathBuf>,
+    /// Recognize speech from a microphone until Ctrl-C (or --duration, or the first utterance
+    /// with --once). Needs the `microphone` cargo feature.
+    #[arg(long)]
+    pub mic: bool,
+    /// The microphone to use (a name as `arecord -L` prints it); the default input otherwise.
+    #[arg(long, value_name = "NAME", conflicts_with = "file")]
+    pub device: Option<String>,
+    /// Stop recording after this many seconds of audio.
+    #[arg(long, value_name = "SECONDS", conflicts_with = "file", value_parser = parse_seconds)]
+    pub duration: Option<std::time::Duration>,
     /// Stop after the first utterance.
     #[arg(long)]
     pub once: bool,
@@ -86,18 +99,79 @@ fn failure(error: SessionError) -> SetupFailure {
     }
 }
 
-fn recognize(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
-    let mut source = PcmSource::open(&args.file).map_err(|error| failure(error.into()))?;
-    if source.is_converted() {
-        let spec = source.input_spec();
-        tracing::info!(
-            "converting {} Hz, {} channel(s), {}-bit {:?} to 16 kHz mono 16-bit PCM",
-            spec.sample_rate,
-            spec.channels,
-            spec.bits_per_sample,
-            spec.sample_format
-        );
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds.is_finite() && seconds <= 86_400.0 => {
+            Ok(std::time::Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!(
+            "expected a number of seconds between 0 and 86400, got {text:?}"
+        )),
     }
+}
+
+fn recognize(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
+    match &args.file {
+        Some(file) => {
+            let source = PcmSource::open(file).map_err(|error| failure(error.into()))?;
+            if source.is_converted() {
+                let spec = source.input_spec();
+                tracing::info!(
+                    "converting {} Hz, {} channel(s), {}-bit {:?} to 16 kHz mono 16-bit PCM",
+                    spec.sample_rate,
+                    spec.channels,
+                    spec.bits_per_sample,
+                    spec.sample_format
+                );
+            }
+            let announced_ms = source.announced_duration_ms();
+            run_session(args, || Ok(source), announced_ms, None)
+        }
+        None => recognize_microphone(args),
+    }
+}
+
+#[cfg(feature = "microphone")]
+fn recognize_microphone(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
+    use crate::audio::microphone::Microphone;
+    let stop = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let stop_slot = std::sync::Arc::clone(&stop);
+    let open = move || {
+        let microphone =
+            Microphone::open(args.device.as_deref(), 16_000, args.duration).map_err(|error| failure(error.into()))?;
+        eprintln!(
+            "listening on {} ({}); press Ctrl-C to stop",
+            microphone.device(),
+            microphone.config()
+        );
+        if let Ok(mut slot) = stop_slot.lock() {
+            *slot = Some(microphone.stop_handle());
+        }
+        Ok(microphone)
+    };
+    let on_interrupt: Box<dyn FnOnce()> = Box::new(move || {
+        if let Some(handle) = stop.lock().ok().and_then(|mut slot| slot.take()) {
+            eprintln!("stopping: recognizing what was recorded (Ctrl-C again to quit at once)");
+            handle.stop();
+        }
+    });
+    run_session(args, open, 0, Some(on_interrupt))
+}
+
+#[cfg(not(feature = "microphone"))]
+fn recognize_microphone(_args: &SttArgs) -> Result<ExitCode, SetupFailure> {
+    Err(context::feature_missing("--mic", "microphone"))
+}
+
+/// Resolve the configuration, open the audio (after the configuration is known good, so a
+/// microphone is never opened for a run that cannot start), and recognize. `on_interrupt`
+/// runs at the first Ctrl-C; the second one ends the process as usual.
+fn run_session<S: RecognitionAudio>(
+    args: &SttArgs,
+    open_source: impl FnOnce() -> Result<S, SetupFailure>,
+    announced_ms: u64,
+    on_interrupt: Option<Box<dyn FnOnce() + '_>>,
+) -> Result<ExitCode, SetupFailure> {
     let resolved = context::resolve_or_fail(&args.config)?;
     let options = context::transport_options(&args.transport)?;
     let broker = context::broker(&resolved.settings, &options)?;
@@ -109,6 +183,7 @@ fn recognize(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
         transport: &options,
         tls,
     };
+    let mut source = open_source()?;
     let wants_words = matches!(args.format, SttFormat::Json | SttFormat::Srt | SttFormat::Vtt);
     let recognition = RecognitionOptions {
         mode: if args.once {
@@ -136,15 +211,36 @@ fn recognize(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
         },
         max_unacknowledged_ms: None,
     };
-    let progress = progress_bar(source.announced_duration_ms());
+    let progress = progress_bar(announced_ms);
     let mut printer = Printer::new(args.format, args.once);
     let runtime = context::tokio_runtime()?;
-    let result = runtime.block_on(client.recognize(&mut source, &recognition, |event| {
+    let session = client.recognize(&mut source, &recognition, |event| {
         if let (Some(bar), Some(end_ms)) = (&progress, event_end_ms(event)) {
             bar.set_position(end_ms);
         }
         printer.event(event);
-    }));
+    });
+    let result = runtime.block_on(async {
+        let Some(on_interrupt) = on_interrupt else {
+            return session.await;
+        };
+        tokio::pin!(session);
+        tokio::select! {
+            result = &mut session => return result,
+            interrupted = tokio::signal::ctrl_c() => {
+                if interrupted.is_ok() {
+                    on_interrupt();
+                }
+            }
+        }
+        tokio::select! {
+            result = &mut session => result,
+            _ = tokio::signal::ctrl_c() => {
+                eprintln!("azspeech stt: interrupted");
+                std::process::exit(130);
+            }
+        }
+    });
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }

@@ -1,4 +1,5 @@
-//! `azspeech tts`: synthesize text or SSML to an audio file (or stdout), written as it arrives.
+//! `azspeech tts`: synthesize text or SSML to an audio file (or stdout), written as it arrives,
+//! and with `--play` to a speaker as it arrives.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -9,9 +10,9 @@ use serde_json::json;
 use super::context::{self, SetupFailure};
 use super::{ConfigFlags, TransportFlags};
 use crate::audio::output::AudioWriter;
-use crate::core_runtime::{SynthesisEvent, SynthesisOptions};
+use crate::core_runtime::{AudioEncoding, FormatInfo, SynthesisEvent, SynthesisOptions};
 use crate::exit_code::ExitCode;
-use crate::speech::synthesize::{SpeechInput, TimedEvent};
+use crate::speech::synthesize::{SpeechInput, SynthesisSink, TimedEvent};
 use crate::speech::{SessionError, SpeechClient};
 use crate::subtitles::{self, TimedWord};
 
@@ -33,9 +34,15 @@ pub struct TtsArgs {
     /// Read SSML from this file (checked for well-formedness, then sent as is).
     #[arg(long, conflicts_with = "text")]
     pub ssml: Option<PathBuf>,
-    /// Where to write the audio; `-` for standard output.
-    #[arg(short, long, default_value = "out.wav")]
-    pub output: PathBuf,
+    /// Where to write the audio; `-` for standard output. Default: out.wav, or no file with --play.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Play the audio on a speaker as it arrives (PCM formats). Needs the `speaker` cargo feature.
+    #[arg(long)]
+    pub play: bool,
+    /// The speaker to use (a name as `aplay -L` prints it); the default output otherwise.
+    #[arg(long, value_name = "NAME", requires = "play")]
+    pub device: Option<String>,
     /// Output format: riff-24khz-16bit-mono-pcm, riff-16khz-16bit-mono-pcm, raw-16khz-16bit-mono-pcm,
     /// audio-24khz-48kbitrate-mono-mp3, ogg-24khz-16bit-mono-opus, ... (any name the service knows).
     #[arg(long, default_value = "riff-24khz-16bit-mono-pcm")]
@@ -147,12 +154,32 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
         })?;
         Ok(Some(bytes))
     };
-    // On a pipe the length stays "unknown" (the largest value), as streaming WAV readers expect.
-    let initial = header(&mut resolved.core, u32::MAX)?;
-    let mut writer = AudioWriter::create(&args.output, initial.as_deref()).map_err(|error| SetupFailure {
-        message: format!("azspeech tts: {error}"),
-        code: ExitCode::Input,
-    })?;
+    let output = match (&args.output, args.play) {
+        (Some(path), _) => Some(path.clone()),
+        (None, false) => Some(PathBuf::from("out.wav")),
+        (None, true) => None,
+    };
+    let file = match &output {
+        // On a pipe the length stays "unknown" (the largest value), as streaming WAV readers expect.
+        Some(path) => {
+            let initial = header(&mut resolved.core, u32::MAX)?;
+            Some(
+                AudioWriter::create(path, initial.as_deref()).map_err(|error| SetupFailure {
+                    message: format!("azspeech tts: {error}"),
+                    code: ExitCode::Input,
+                })?,
+            )
+        }
+        None => None,
+    };
+    let mut outputs = TtsOutputs {
+        file,
+        #[cfg(feature = "speaker")]
+        speaker: None,
+    };
+    if args.play {
+        outputs.open_speaker(args.device.as_deref(), &format)?;
+    }
     let options_transport = context::transport_options(&args.transport)?;
     let broker = context::broker(&resolved.settings, &options_transport)?;
     let tls = context::tls(&options_transport)?;
@@ -168,7 +195,7 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
     let runtime = context::tokio_runtime()?;
     let summary = runtime
         .block_on(
-            client.synthesize(&input, &options, &format, &mut writer, |timed: &TimedEvent| {
+            client.synthesize(&input, &options, &format, &mut outputs, |timed: &TimedEvent| {
                 if let SynthesisEvent::WordBoundary(boundary) = &timed.event {
                     words.push((boundary.text.clone(), boundary.offset, boundary.duration));
                 }
@@ -182,10 +209,7 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
         &mut resolved.core,
         u32::try_from(summary.audio_bytes).unwrap_or(u32::MAX),
     )?;
-    let written = writer.finish(final_header.as_deref()).map_err(|error| SetupFailure {
-        message: format!("azspeech tts: {error}"),
-        code: ExitCode::Input,
-    })?;
+    let written = outputs.finish(&runtime, final_header.as_deref())?;
     if let Some(path) = &args.srt {
         let timed: Vec<TimedWord<'_>> = words
             .iter()
@@ -200,15 +224,88 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
             code: ExitCode::Input,
         })?;
     }
-    if args.output.as_os_str() != "-" {
-        eprintln!(
-            "wrote {} ({} bytes of {} audio)",
-            args.output.display(),
-            written,
-            format.name
-        );
+    if let (Some(path), Some(written)) = (&output, written)
+        && path.as_os_str() != "-"
+    {
+        eprintln!("wrote {} ({} bytes of {} audio)", path.display(), written, format.name);
     }
     Ok(())
+}
+
+/// Where the audio goes: a file or stdout, a speaker, or both.
+struct TtsOutputs {
+    file: Option<AudioWriter>,
+    #[cfg(feature = "speaker")]
+    speaker: Option<crate::audio::speaker::Speaker>,
+}
+
+impl TtsOutputs {
+    /// Open the speaker for `format`, which must be PCM (the speaker plays samples, it does not
+    /// decode MP3 or Opus).
+    fn open_speaker(&mut self, device: Option<&str>, format: &FormatInfo) -> Result<(), SetupFailure> {
+        if format.encoding != AudioEncoding::Pcm {
+            return Err(SetupFailure {
+                message: format!(
+                    "azspeech tts: --play plays PCM audio, and {} is not PCM.\n  fix: use a riff-* or raw-* \
+                     format with --play (the default riff-24khz-16bit-mono-pcm works), or write the file with -o \
+                     and play it with another program",
+                    format.name
+                ),
+                code: ExitCode::Configuration,
+            });
+        }
+        self.attach_speaker(device, format.sample_rate)
+    }
+
+    #[cfg(feature = "speaker")]
+    fn attach_speaker(&mut self, device: Option<&str>, sample_rate: u32) -> Result<(), SetupFailure> {
+        let speaker = crate::audio::speaker::Speaker::open(device, sample_rate).map_err(|error| SetupFailure {
+            message: format!("azspeech tts: {error}"),
+            code: ExitCode::Input,
+        })?;
+        eprintln!("playing on {} ({})", speaker.device(), speaker.config());
+        self.speaker = Some(speaker);
+        Ok(())
+    }
+
+    #[cfg(not(feature = "speaker"))]
+    fn attach_speaker(&mut self, _device: Option<&str>, _sample_rate: u32) -> Result<(), SetupFailure> {
+        Err(context::feature_missing("--play", "speaker"))
+    }
+
+    /// Fix the file's header and rename it into place; let the speaker play out. Returns the
+    /// bytes written to the file, if there is one.
+    fn finish(self, runtime: &tokio::runtime::Runtime, header: Option<&[u8]>) -> Result<Option<u64>, SetupFailure> {
+        #[cfg(feature = "speaker")]
+        if let Some(speaker) = self.speaker {
+            runtime.block_on(speaker.finish()).map_err(|error| SetupFailure {
+                message: format!("azspeech tts: {error}"),
+                code: ExitCode::Input,
+            })?;
+        }
+        #[cfg(not(feature = "speaker"))]
+        let _ = runtime;
+        self.file
+            .map(|file| file.finish(header))
+            .transpose()
+            .map_err(|error| SetupFailure {
+                message: format!("azspeech tts: {error}"),
+                code: ExitCode::Input,
+            })
+    }
+}
+
+impl SynthesisSink for TtsOutputs {
+    async fn write(&mut self, audio: &[u8]) -> Result<(), SessionError> {
+        if let Some(file) = &mut self.file {
+            file.write(audio)?;
+        }
+        #[cfg(feature = "speaker")]
+        if let Some(speaker) = &mut self.speaker {
+            speaker.play_pcm16(audio).await?;
+        }
+        Ok(())
+    }
 }
 
 fn event_json(event: &SynthesisEvent) -> Option<serde_json::Value> {

@@ -1,0 +1,354 @@
+//! What the microphone and the speaker share: finding a device by name, choosing a stream
+//! configuration, and the errors that say how to fix a missing or broken device.
+//!
+//! Only built with the `microphone` or `speaker` feature (cpal; ALSA on Linux).
+
+use cpal::traits::{DeviceTrait, HostTrait};
+use cpal::{SampleFormat, SupportedStreamConfigRange};
+
+/// Capture or playback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// A microphone.
+    Input,
+    /// A speaker.
+    Output,
+}
+
+impl std::fmt::Display for Direction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Input => "input (microphone)",
+            Self::Output => "output (speaker)",
+        })
+    }
+}
+
+impl Direction {
+    fn list_command(self) -> &'static str {
+        match self {
+            Self::Input => "arecord -L",
+            Self::Output => "aplay -L",
+        }
+    }
+}
+
+/// Why an audio device cannot be used. Every case says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum AudioDeviceError {
+    /// No such device, or no default one.
+    #[error(
+        "no {direction} device {wanted}: {detail}. Available: {available}. Fix: pick one with --device NAME, \
+         or connect a device and check that the system sees it (`{list}` on Linux)"
+    )]
+    NotFound {
+        /// Capture or playback.
+        direction: Direction,
+        /// The name asked for, or `(default)`.
+        wanted: String,
+        /// What the audio system said.
+        detail: String,
+        /// Device names that would work.
+        available: String,
+        /// The system command that lists devices.
+        list: &'static str,
+    },
+    /// The device exists but will not open with any usable configuration.
+    #[error("the {direction} device {device} cannot be opened: {detail}. Fix: {fix}")]
+    Unusable {
+        /// Capture or playback.
+        direction: Direction,
+        /// The device.
+        device: String,
+        /// What the audio system said.
+        detail: String,
+        /// What to do.
+        fix: String,
+    },
+    /// The device stopped working mid-stream (unplugged, taken by another program).
+    #[error("the {direction} device {device} failed: {detail}. Fix: reconnect it or pick another with --device NAME")]
+    Failed {
+        /// Capture or playback.
+        direction: Direction,
+        /// The device.
+        device: String,
+        /// What the audio system said.
+        detail: String,
+    },
+    /// Recognition fell so far behind the microphone that captured audio had to be dropped.
+    #[error(
+        "audio from {device} was lost at {at_ms} ms: recognition fell more than {buffer_ms} ms behind the microphone. \
+         Fix: check the network to the Speech endpoint, or record to a file and run `azspeech stt FILE`"
+    )]
+    Overrun {
+        /// The device.
+        device: String,
+        /// Where the gap starts, in milliseconds of captured audio.
+        at_ms: u64,
+        /// How much audio the capture buffer holds.
+        buffer_ms: u64,
+    },
+}
+
+/// A sample format the host converts to and from `f32`.
+pub(crate) fn is_supported_format(format: SampleFormat) -> bool {
+    matches!(
+        format,
+        SampleFormat::I16 | SampleFormat::F32 | SampleFormat::I32 | SampleFormat::U16 | SampleFormat::U8
+    )
+}
+
+/// A stream configuration the device offers, reduced to what the choice depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Offer {
+    pub channels: u16,
+    pub min_rate: u32,
+    pub max_rate: u32,
+    pub format: SampleFormat,
+}
+
+impl From<&SupportedStreamConfigRange> for Offer {
+    fn from(range: &SupportedStreamConfigRange) -> Self {
+        Self {
+            channels: range.channels(),
+            min_rate: range.min_sample_rate(),
+            max_rate: range.max_sample_rate(),
+            format: range.sample_format(),
+        }
+    }
+}
+
+/// The stream configuration chosen for a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chosen {
+    /// Interleaved channels.
+    pub channels: u16,
+    /// Frames per second.
+    pub rate: u32,
+    /// Sample format.
+    pub format: SampleFormat,
+}
+
+impl std::fmt::Display for Chosen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} Hz, {} channel(s), {}", self.rate, self.channels, self.format)
+    }
+}
+
+/// Prefer the rate the audio already has (no resampling: the official SDK opens microphones at
+/// 16 kHz mono too), then fewer channels, then 16-bit integer over float over the rest. `None`
+/// when no offer includes `wanted_rate`: the caller then takes the device's default and converts.
+pub(crate) fn choose(offers: &[Offer], wanted_rate: u32) -> Option<Chosen> {
+    let format_rank = |format: SampleFormat| match format {
+        SampleFormat::I16 => 0,
+        SampleFormat::F32 => 1,
+        _ => 2,
+    };
+    offers
+        .iter()
+        .filter(|offer| {
+            is_supported_format(offer.format)
+                && offer.channels > 0
+                && (offer.min_rate..=offer.max_rate).contains(&wanted_rate)
+        })
+        .min_by_key(|offer| (offer.channels, format_rank(offer.format)))
+        .map(|offer| Chosen {
+            channels: offer.channels,
+            rate: wanted_rate,
+            format: offer.format,
+        })
+}
+
+/// Find the device called `wanted` (a name as `arecord -L` / `aplay -L` print it, or cpal's
+/// `host:name` form), or the default one.
+pub(crate) fn find(direction: Direction, wanted: Option<&str>) -> Result<(cpal::Device, String), AudioDeviceError> {
+    let host = cpal::default_host();
+    let not_found = |detail: String, available: String| AudioDeviceError::NotFound {
+        direction,
+        wanted: wanted.map_or_else(|| "(default)".to_owned(), |name| format!("\"{name}\"")),
+        detail,
+        available,
+        list: direction.list_command(),
+    };
+    let devices: Vec<(cpal::Device, String)> = match direction {
+        Direction::Input => host.input_devices(),
+        Direction::Output => host.output_devices(),
+    }
+    .map(|devices| devices.map(|device| (device.clone(), device_name(&device))).collect())
+    .unwrap_or_default();
+    let available = if devices.is_empty() {
+        "none".to_owned()
+    } else {
+        devices
+            .iter()
+            .map(|(_, name)| name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match wanted {
+        Some(name) => devices
+            .into_iter()
+            .find(|(device, short)| short == name || device.id().map(|id| id.to_string() == name).unwrap_or(false))
+            .ok_or_else(|| not_found("the audio system does not list it".into(), available)),
+        None => {
+            let device = match direction {
+                Direction::Input => host.default_input_device(),
+                Direction::Output => host.default_output_device(),
+            }
+            .ok_or_else(|| not_found("the audio system has no default device".into(), available.clone()))?;
+            let name = device_name(&device);
+            Ok((device, name))
+        }
+    }
+}
+
+/// The name a user passes to `--device`: the audio system's own (e.g. ALSA's `default`, `hw:0,0`).
+fn device_name(device: &cpal::Device) -> String {
+    device
+        .id()
+        .map(|id| id.id().to_owned())
+        .unwrap_or_else(|_| "(unnamed)".to_owned())
+}
+
+/// Open-time failures, with the fix that fits the error kind.
+pub(crate) fn unusable(direction: Direction, device: &str, error: &cpal::Error) -> AudioDeviceError {
+    use cpal::ErrorKind;
+    let fix = match error.kind() {
+        ErrorKind::DeviceBusy => "close the program that is using it, or pick another with --device NAME",
+        ErrorKind::PermissionDenied => "give this user access to audio devices (on Linux, the `audio` group)",
+        ErrorKind::HostUnavailable => "start the sound server (PipeWire / PulseAudio) or check ALSA",
+        ErrorKind::DeviceNotAvailable => "connect the device, or pick another with --device NAME",
+        _ => "pick another device with --device NAME",
+    };
+    AudioDeviceError::Unusable {
+        direction,
+        device: device.to_owned(),
+        detail: error.to_string(),
+        fix: fix.to_owned(),
+    }
+}
+
+/// A device whose sample format the host does not convert.
+pub(crate) fn unsupported_format(direction: Direction, device: &str, format: SampleFormat) -> AudioDeviceError {
+    AudioDeviceError::Unusable {
+        direction,
+        device: device.to_owned(),
+        detail: format!("it only offers {format} samples"),
+        fix: "pick a device with 8/16/32-bit integer or 32-bit float PCM using --device NAME".into(),
+    }
+}
+
+/// Whether a stream error only degrades audio (and is logged) rather than ending the stream.
+pub(crate) fn is_transient(error: &cpal::Error) -> bool {
+    matches!(
+        error.kind(),
+        cpal::ErrorKind::DeviceChanged | cpal::ErrorKind::Xrun | cpal::ErrorKind::RealtimeDenied
+    )
+}
+
+/// The configuration to open `device` with: see [`choose`]; otherwise the device's default.
+pub(crate) fn configure(
+    direction: Direction,
+    device: &cpal::Device,
+    name: &str,
+    wanted_rate: u32,
+) -> Result<Chosen, AudioDeviceError> {
+    let offers: Vec<Offer> = match direction {
+        Direction::Input => device
+            .supported_input_configs()
+            .map(|c| c.map(|r| Offer::from(&r)).collect()),
+        Direction::Output => device
+            .supported_output_configs()
+            .map(|c| c.map(|r| Offer::from(&r)).collect()),
+    }
+    .unwrap_or_default();
+    if let Some(chosen) = choose(&offers, wanted_rate) {
+        return Ok(chosen);
+    }
+    let default = match direction {
+        Direction::Input => device.default_input_config(),
+        Direction::Output => device.default_output_config(),
+    }
+    .map_err(|error| unusable(direction, name, &error))?;
+    if !is_supported_format(default.sample_format()) {
+        return Err(unsupported_format(direction, name, default.sample_format()));
+    }
+    Ok(Chosen {
+        channels: default.channels(),
+        rate: default.sample_rate(),
+        format: default.sample_format(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer(channels: u16, min_rate: u32, max_rate: u32, format: SampleFormat) -> Offer {
+        Offer {
+            channels,
+            min_rate,
+            max_rate,
+            format,
+        }
+    }
+
+    #[test]
+    fn the_choice_prefers_the_wanted_rate_then_mono_then_16_bit() {
+        type Case<'a> = (&'a [Offer], u32, Option<(u16, SampleFormat)>);
+        let cases: &[Case<'_>] = &[
+            // A typical sound-server device offers everything: 16 kHz mono 16-bit, as the SDK opens it.
+            (
+                &[
+                    offer(2, 8_000, 192_000, SampleFormat::F32),
+                    offer(1, 8_000, 192_000, SampleFormat::F32),
+                    offer(1, 8_000, 192_000, SampleFormat::I16),
+                ],
+                16_000,
+                Some((1, SampleFormat::I16)),
+            ),
+            // Stereo-only hardware at the right rate: take it and downmix.
+            (
+                &[offer(2, 16_000, 48_000, SampleFormat::I16)],
+                16_000,
+                Some((2, SampleFormat::I16)),
+            ),
+            // Float beats 32-bit integer.
+            (
+                &[
+                    offer(1, 24_000, 24_000, SampleFormat::I32),
+                    offer(1, 24_000, 24_000, SampleFormat::F32),
+                ],
+                24_000,
+                Some((1, SampleFormat::F32)),
+            ),
+            // A 48 kHz-only device: no offer has the rate, so the default (converted) is used.
+            (&[offer(2, 48_000, 48_000, SampleFormat::I16)], 16_000, None),
+            // Formats the host cannot convert are never chosen.
+            (&[offer(1, 8_000, 48_000, SampleFormat::I64)], 16_000, None),
+            (&[], 16_000, None),
+        ];
+        for (offers, rate, expected) in cases {
+            let chosen = choose(offers, *rate).map(|c| (c.channels, c.format));
+            assert_eq!(chosen, *expected, "{offers:?} at {rate} Hz");
+            if let Some(chosen) = choose(offers, *rate) {
+                assert_eq!(chosen.rate, *rate);
+            }
+        }
+    }
+
+    #[test]
+    fn a_missing_device_names_the_fix() {
+        let error = AudioDeviceError::NotFound {
+            direction: Direction::Input,
+            wanted: "\"usb-mic\"".into(),
+            detail: "the audio system does not list it".into(),
+            available: "default, null".into(),
+            list: Direction::Input.list_command(),
+        };
+        let text = error.to_string();
+        for needle in ["usb-mic", "--device NAME", "default, null", "arecord -L"] {
+            assert!(text.contains(needle), "{text}");
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! Microphone capture for speech-to-text (feature `microphone`).
+//!
+//! The audio thread (cpal) downmixes each captured frame to mono and pushes it into a wait-free
+//! ring buffer ([`rtrb`]) holding [`BUFFER_SECONDS`] of audio; it never blocks and never
+//! allocates. [`Microphone::next_chunk`] takes the samples out, resamples them to 16 kHz when
+//! the device does not capture at that rate, and hands 16-bit PCM to the recognition loop.
+//! If recognition falls so far behind that the buffer fills, the first dropped frame is
+//! remembered and recognition stops with [`AudioDeviceError::Overrun`] when it reaches that
+//! point: audio is never lost silently.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cpal::traits::{DeviceTrait, StreamTrait};
+use cpal::{FromSample, SampleFormat, SizedSample};
+
+use super::device::{self, AudioDeviceError, Chosen, Direction};
+use super::resample::{self, MonoResampler};
+
+/// Captured audio the buffer holds before frames are dropped.
+pub const BUFFER_SECONDS: u32 = 30;
+/// How often [`Microphone::next_chunk`] looks for new audio while waiting.
+const POLL: Duration = Duration::from_millis(20);
+
+/// What the audio thread and the reader share.
+#[derive(Debug)]
+struct CaptureState {
+    /// Frames the device delivered, kept or dropped.
+    captured: AtomicU64,
+    /// Index of the first dropped frame; `u64::MAX` while none was dropped.
+    lost_at: AtomicU64,
+    /// A stream error that ended capture.
+    failure: Mutex<Option<String>>,
+}
+
+/// Ends a recording from elsewhere (a Ctrl-C handler): audio captured so far is still recognized.
+#[derive(Debug, Clone)]
+pub struct MicrophoneStop(Arc<AtomicBool>);
+
+impl MicrophoneStop {
+    /// Stop recording.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// An open microphone producing 16-bit mono PCM at [`Microphone::sample_rate`].
+pub struct Microphone {
+    stream: Option<cpal::Stream>,
+    consumer: rtrb::Consumer<f32>,
+    state: Arc<CaptureState>,
+    stop: Arc<AtomicBool>,
+    resampler: MonoResampler,
+    device: String,
+    chosen: Chosen,
+    output_rate: u32,
+    frames_taken: u64,
+    frame_limit: u64,
+}
+
+impl std::fmt::Debug for Microphone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Microphone")
+            .field("device", &self.device)
+            .field("config", &self.chosen)
+            .field("frames_taken", &self.frames_taken)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Microphone {
+    /// Open `device` (or the default input) and start capturing. PCM comes out at `output_rate`
+    /// (16 000 for the service); `duration` ends the recording after that much audio.
+    pub fn open(device: Option<&str>, output_rate: u32, duration: Option<Duration>) -> Result<Self, AudioDeviceError> {
+        let (handle, name) = device::find(Direction::Input, device)?;
+        let chosen = device::configure(Direction::Input, &handle, &name, output_rate)?;
+        let capacity = (chosen.rate * BUFFER_SECONDS) as usize;
+        let (producer, consumer) = rtrb::RingBuffer::new(capacity);
+        let state = Arc::new(CaptureState {
+            captured: AtomicU64::new(0),
+            lost_at: AtomicU64::new(u64::MAX),
+            failure: Mutex::new(None),
+        });
+        let config = cpal::StreamConfig {
+            channels: chosen.channels,
+            sample_rate: chosen.rate,
+            buffer_size: cpal::BufferSize::Default,
+        };
+        let channels = usize::from(chosen.channels);
+        let build = match chosen.format {
+            SampleFormat::I16 => build::<i16>,
+            SampleFormat::F32 => build::<f32>,
+            SampleFormat::I32 => build::<i32>,
+            SampleFormat::U16 => build::<u16>,
+            SampleFormat::U8 => build::<u8>,
+            other => return Err(device::unsupported_format(Direction::Input, &name, other)),
+        };
+        let stream = build(&handle, config, producer, channels, Arc::clone(&state), name.clone())
+            .map_err(|error| device::unusable(Direction::Input, &name, &error))?;
+        stream
+            .play()
+            .map_err(|error| device::unusable(Direction::Input, &name, &error))?;
+        let resampler = MonoResampler::new(chosen.rate, output_rate).map_err(|detail| AudioDeviceError::Unusable {
+            direction: Direction::Input,
+            device: name.clone(),
+            detail,
+            fix: "pick another device with --device NAME".into(),
+        })?;
+        let frame_limit = duration.map_or(u64::MAX, |d| (d.as_secs_f64() * f64::from(chosen.rate)).round() as u64);
+        tracing::info!("recording from {name} ({chosen})");
+        Ok(Self {
+            stream: Some(stream),
+            consumer,
+            state,
+            stop: Arc::new(AtomicBool::new(false)),
+            resampler,
+            device: name,
+            chosen,
+            output_rate,
+            frames_taken: 0,
+            frame_limit,
+        })
+    }
+
+    /// The device's name.
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+
+    /// The configuration the device was opened with.
+    pub fn config(&self) -> Chosen {
+        self.chosen
+    }
+
+    /// The rate of the PCM this microphone produces.
+    pub fn sample_rate(&self) -> u32 {
+        self.output_rate
+    }
+
+    /// A handle that ends the recording.
+    pub fn stop_handle(&self) -> MicrophoneStop {
+        MicrophoneStop(Arc::clone(&self.stop))
+    }
+
+    /// Up to `max_bytes` of 16-bit PCM, waiting until that much has been captured; the rest when
+    /// the recording ends; empty after that. Cancel safe: captured audio stays buffered until a
+    /// call returns it.
+    pub async fn next_chunk(&mut self, max_bytes: usize) -> Result<Vec<u8>, AudioDeviceError> {
+        let max_samples = (max_bytes / 2).max(1);
+        loop {
+            self.take_captured()?;
+            let ready = self.resampler.ready_len();
+            if ready >= max_samples || self.resampler.is_finished() {
+                let count = ready.min(max_samples);
+                let mut pcm = Vec::with_capacity(count * 2);
+                for _ in 0..count {
+                    let sample = self.resampler.pop().unwrap_or_default();
+                    pcm.extend_from_slice(&resample::to_i16(sample).to_le_bytes());
+                }
+                return Ok(pcm);
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Move what the audio thread captured into the resampler; end the recording when asked or
+    /// when the duration is reached; fail at the first dropped frame or a device failure.
+    fn take_captured(&mut self) -> Result<(), AudioDeviceError> {
+        if self.resampler.is_finished() {
+            return Ok(());
+        }
+        if let Some(detail) = self.state.failure.lock().ok().and_then(|mut f| f.take()) {
+            return Err(AudioDeviceError::Failed {
+                direction: Direction::Input,
+                device: self.device.clone(),
+                detail,
+            });
+        }
+        let stop_requested = self.stop.load(Ordering::Relaxed);
+        let lost_at = self.state.lost_at.load(Ordering::Acquire);
+        let step = next_step(
+            self.consumer.slots() as u64,
+            self.frames_taken,
+            lost_at,
+            self.frame_limit,
+            stop_requested,
+        );
+        if step.take > 0
+            && let Ok(chunk) = self.consumer.read_chunk(step.take as usize)
+        {
+            let (first, second) = chunk.as_slices();
+            let pushed = self.resampler.push(first).and_then(|()| self.resampler.push(second));
+            chunk.commit_all();
+            pushed.map_err(|detail| AudioDeviceError::Failed {
+                direction: Direction::Input,
+                device: self.device.clone(),
+                detail,
+            })?;
+            self.frames_taken += step.take;
+        }
+        match step.then {
+            After::Continue => Ok(()),
+            After::Finish => {
+                // Stop the device first, so nothing more is captured behind the end.
+                self.stream = None;
+                self.resampler.finish().map_err(|detail| AudioDeviceError::Failed {
+                    direction: Direction::Input,
+                    device: self.device.clone(),
+                    detail,
+                })
+            }
+            After::Overrun => Err(AudioDeviceError::Overrun {
+                device: self.device.clone(),
+                at_ms: lost_at * 1000 / u64::from(self.chosen.rate),
+                buffer_ms: u64::from(BUFFER_SECONDS) * 1000,
+            }),
+        }
+    }
+
+    /// Frames the device has delivered so far (for diagnostics).
+    pub fn frames_captured(&self) -> u64 {
+        self.state.captured.load(Ordering::Relaxed)
+    }
+}
+
+/// What to do after taking captured frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum After {
+    /// Keep recording.
+    Continue,
+    /// The recording is over (stopped, or the duration reached): flush and end.
+    Finish,
+    /// The next frame is the first one the audio thread had to drop.
+    Overrun,
+}
+
+/// One step of [`Microphone::next_chunk`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Step {
+    /// Frames to take out of the ring buffer now.
+    take: u64,
+    then: After,
+}
+
+/// Take what is buffered, but never past the first dropped frame (`lost_at`) or the duration
+/// (`limit`). A stop or the duration ends the recording with everything before it kept; reaching
+/// the dropped frame otherwise is an overrun.
+fn next_step(buffered: u64, taken: u64, lost_at: u64, limit: u64, stop_requested: bool) -> Step {
+    let take = buffered
+        .min(lost_at.saturating_sub(taken))
+        .min(limit.saturating_sub(taken));
+    let after = taken + take;
+    let then = if after >= limit || (stop_requested && (after >= lost_at || take == buffered)) {
+        After::Finish
+    } else if after >= lost_at {
+        After::Overrun
+    } else {
+        After::Continue
+    };
+    Step { take, then }
+}
+
+/// Build the input stream for sample type `T`. The callback downmixes and pushes; nothing in it
+/// blocks or allocates.
+fn build<T>(
+    device: &cpal::Device,
+    config: cpal::StreamConfig,
+    mut producer: rtrb::Producer<f32>,
+    channels: usize,
+    state: Arc<CaptureState>,
+    name: String,
+) -> Result<cpal::Stream, cpal::Error>
+where
+    T: SizedSample,
+    f32: FromSample<T>,
+{
+    let callback_state = Arc::clone(&state);
+    let scale = 1.0 / channels as f32;
+    device.build_input_stream::<T, _, _>(
+        config,
+        move |data: &[T], _: &cpal::InputCallbackInfo| {
+            for frame in data.chunks_exact(channels) {
+                let mono = frame.iter().map(|&sample| sample.to_sample::<f32>()).sum::<f32>() * scale;
+                let index = callback_state.captured.fetch_add(1, Ordering::Relaxed);
+                if producer.push(mono).is_err() {
+                    let _ =
+                        callback_state
+                            .lost_at
+                            .compare_exchange(u64::MAX, index, Ordering::Release, Ordering::Relaxed);
+                }
+            }
+        },
+        move |error: cpal::Error| {
+            if device::is_transient(&error) {
+                tracing::warn!("microphone {name}: {error}");
+            } else if let Ok(mut failure) = state.failure.lock() {
+                failure.get_or_insert_with(|| error.to_string());
+            }
+        },
+        None,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NONE_LOST: u64 = u64::MAX;
+    const NO_LIMIT: u64 = u64::MAX;
+
+    #[test]
+    fn steps_keep_every_frame_before_a_loss_or_the_end() {
+        // (buffered, taken, lost_at, limit, stop) -> (take, then)
+        let cases = [
+            ((100, 0, NONE_LOST, NO_LIMIT, false), (100, After::Continue)),
+            ((0, 500, NONE_LOST, NO_LIMIT, false), (0, After::Continue)),
+            // The duration cuts inside the buffer: take up to it, then finish.
+            ((100, 950, NONE_LOST, 1000, false), (50, After::Finish)),
+            ((0, 1000, NONE_LOST, 1000, false), (0, After::Finish)),
+            // A loss ahead: take up to it; reaching it is an overrun.
+            ((100, 0, 60, NO_LIMIT, false), (60, After::Overrun)),
+            ((100, 0, 160, NO_LIMIT, false), (100, After::Continue)),
+            // The duration ends before the loss: no error, the lost audio was never wanted.
+            ((100, 0, 160, 80, false), (80, After::Finish)),
+            // Ctrl-C: take everything recorded so far and finish, even right at a loss.
+            ((100, 0, NONE_LOST, NO_LIMIT, true), (100, After::Finish)),
+            ((100, 0, 60, NO_LIMIT, true), (60, After::Finish)),
+        ];
+        for ((buffered, taken, lost_at, limit, stop), (take, then)) in cases {
+            assert_eq!(
+                next_step(buffered, taken, lost_at, limit, stop),
+                Step { take, then },
+                "buffered {buffered}, taken {taken}, lost at {lost_at}, limit {limit}, stop {stop}"
+            );
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! `azspeech stt --mic` and `azspeech tts --play` through real ALSA devices (features
+//! `microphone` and `speaker`), against the emulator.
+//!
+//! There is no sound card here, so each test gives `azspeech` its own HOME with an `.asoundrc`
+//! that makes ALSA's `default` device the `file` plugin over the `null` device: what is played
+//! is written to a file, and what is captured is read from a file. cpal, alsa-lib and the whole
+//! capture and playback paths of azspeech are the real ones; only the sound card is a file.
+//! The `null` device runs faster than real time and plays silence while the queue is empty, so
+//! playback is compared with the synthesized audio with silent samples left out.
+
+#![cfg(all(feature = "microphone", feature = "speaker"))]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use azspeech_emulator::HostForm;
+use common::emulator::{Running, azspeech};
+
+/// A HOME whose `.asoundrc` routes `default` to files in it: `played.raw` receives playback,
+/// `microphone.raw` (raw PCM in the format the device is opened with) is captured.
+struct FakeSoundCard {
+    home: tempfile::TempDir,
+}
+
+impl FakeSoundCard {
+    fn new() -> Self {
+        let home = tempfile::tempdir().expect("tempdir");
+        let config = format!(
+            "pcm.!default {{\n  type file\n  slave.pcm \"null\"\n  file \"{}\"\n  infile \"{}\"\n  format \"raw\"\n}}\n",
+            home.path().join("played.raw").display(),
+            home.path().join("microphone.raw").display(),
+        );
+        std::fs::write(home.path().join(".asoundrc"), config).expect("write .asoundrc");
+        std::fs::write(home.path().join("microphone.raw"), b"").expect("write microphone.raw");
+        Self { home }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+
+    fn env(&self, running: &Running) -> Vec<(String, String)> {
+        let mut env = running.emulator().env_vars();
+        env.push(("HOME".into(), self.home.path().display().to_string()));
+        env
+    }
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("utf8 path")
+}
+
+fn samples(bytes: &[u8]) -> Vec<i16> {
+    bytes
+        .chunks_exact(2)
+        .map(|b| i16::from_le_bytes([b[0], b[1]]))
+        .collect()
+}
+
+fn non_silent(samples: &[i16]) -> Vec<i16> {
+    samples.iter().copied().filter(|&s| s != 0).collect()
+}
+
+#[test]
+fn the_speaker_plays_exactly_the_synthesized_audio_in_order() {
+    let running = Running::start(HostForm::Loopback, false);
+    let card = FakeSoundCard::new();
+    let env = card.env(&running);
+    let said = card.path("said.wav");
+    let text = "The speaker plays what the service says. Every sample, once, in order.";
+    let (code, _, stderr) = azspeech(&env, &["tts", text, "--play", "-o", arg(&said)]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("playing on default (24000 Hz, 1 channel(s), i16)"),
+        "the device takes the synthesis format as is: {stderr}"
+    );
+    let synthesized: Vec<i16> = hound::WavReader::open(&said)
+        .expect("the file is written too")
+        .samples::<i16>()
+        .map(|s| s.expect("sample"))
+        .collect();
+    let played = samples(&std::fs::read(card.path("played.raw")).expect("ALSA wrote the played audio"));
+    let expected = non_silent(&synthesized);
+    assert!(expected.len() > 24_000, "about a second of speech at least");
+    assert!(
+        non_silent(&played) == expected,
+        "played {} non-silent samples, synthesized {}",
+        non_silent(&played).len(),
+        expected.len()
+    );
+}
+
+#[test]
+fn play_without_output_writes_no_file_and_rejects_compressed_formats() {
+    let running = Running::start(HostForm::Loopback, false);
+    let card = FakeSoundCard::new();
+    let env = card.env(&running);
+    let workdir = tempfile::tempdir().expect("tempdir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_azspeech"))
+        .args(["tts", "Only the speaker hears this.", "--play"])
+        .current_dir(workdir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AZSPEECH_CACHE_DIR", common::shared_cache_dir())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !workdir.path().join("out.wav").exists(),
+        "--play alone writes no out.wav"
+    );
+    let played = std::fs::read(card.path("played.raw")).expect("played");
+    assert!(!non_silent(&samples(&played)).is_empty(), "something was played");
+
+    let (code, _, stderr) = azspeech(
+        &env,
+        &[
+            "tts",
+            "Not PCM.",
+            "--play",
+            "--format",
+            "audio-24khz-48kbitrate-mono-mp3",
+        ],
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--play plays PCM") && stderr.contains("riff-"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_microphone_hears_a_sentence_and_recognition_stops_where_asked() {
+    let running = Running::start(HostForm::Loopback, false);
+    let card = FakeSoundCard::new();
+    let env = card.env(&running);
+    // What the microphone "hears": a synthesized sentence at 16 kHz, then two seconds of silence
+    // (after the end of the file the null device captures silence).
+    let sentence = "Hello from the microphone.";
+    let (code, _, stderr) = azspeech(
+        &env,
+        &[
+            "tts",
+            sentence,
+            "--format",
+            "raw-16khz-16bit-mono-pcm",
+            "-o",
+            arg(&card.path("microphone.raw")),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+
+    let (code, stdout, stderr) = azspeech(&env, &["stt", "--mic", "--duration", "8"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout.trim(), sentence);
+    assert!(
+        stderr.contains("listening on default (16000 Hz, 1 channel(s), i16)"),
+        "{stderr}"
+    );
+
+    let (code, stdout, stderr) = azspeech(&env, &["stt", "--mic", "--once", "--format", "json"]);
+    assert_eq!(code, Some(0), "--once ends without a duration: {stderr}");
+    let phrase: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON phrase");
+    assert_eq!(phrase["text"], sentence);
+    assert!(phrase["offset_ms"].as_u64().expect("offset") < 500, "{phrase}");
+
+    // Only silence: recognition runs to the end of the duration and says "no match".
+    std::fs::write(card.path("microphone.raw"), b"").expect("silence");
+    let (code, stdout, stderr) = azspeech(&env, &["stt", "--mic", "--duration", "3"]);
+    assert_eq!(code, Some(1), "no speech is exit 1: {stdout} {stderr}");
+}
+
+#[test]
+fn missing_and_broken_devices_name_the_fix() {
+    let running = Running::start(HostForm::Loopback, false);
+    let card = FakeSoundCard::new();
+    let env = card.env(&running);
+    let (code, _, stderr) = azspeech(&env, &["stt", "--mic", "--device", "usb-headset-that-is-not-here"]);
+    assert_eq!(code, Some(6), "{stderr}");
+    for needle in ["usb-headset-that-is-not-here", "--device NAME", "arecord -L", "default"] {
+        assert!(stderr.contains(needle), "{needle:?} missing from: {stderr}");
+    }
+    let (code, _, stderr) = azspeech(&env, &["tts", "Hello.", "--play", "--device", "no-speaker"]);
+    assert_eq!(code, Some(6), "{stderr}");
+    assert!(stderr.contains("aplay -L") && stderr.contains("no-speaker"), "{stderr}");
+
+    // A default device that exists in the configuration but cannot be opened.
+    std::fs::write(card.path(".asoundrc"), "pcm.!default { type hw card 97 }\n").expect("write");
+    let (code, _, stderr) = azspeech(&env, &["stt", "--mic"]);
+    assert_eq!(code, Some(6), "{stderr}");
+    assert!(stderr.contains("azspeech stt:") && stderr.contains("Fix:"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
