@@ -3,6 +3,8 @@
 //!
 //! Only built with the `microphone` or `speaker` feature (cpal; ALSA on Linux).
 
+use std::sync::{Arc, Mutex};
+
 use cpal::traits::{DeviceTrait, HostTrait};
 use cpal::{SampleFormat, SupportedStreamConfigRange};
 
@@ -239,7 +241,7 @@ pub(crate) fn unsupported_format(direction: Direction, device: &str, format: Sam
 }
 
 /// Whether a stream error only degrades audio (and is logged) rather than ending the stream.
-pub(crate) fn is_transient(error: &cpal::Error) -> bool {
+fn is_transient(error: &cpal::Error) -> bool {
     matches!(
         error.kind(),
         cpal::ErrorKind::DeviceChanged | cpal::ErrorKind::Xrun | cpal::ErrorKind::RealtimeDenied
@@ -278,6 +280,65 @@ pub(crate) fn configure(
         rate: default.sample_rate(),
         format: default.sample_format(),
     })
+}
+
+/// A device found and configured, ready for its stream to be built.
+pub(crate) struct Opening {
+    /// The device.
+    pub device: cpal::Device,
+    /// Its name, as `--device` takes it.
+    pub name: String,
+    /// The configuration chosen.
+    pub chosen: Chosen,
+}
+
+impl Opening {
+    /// Find the device ([`find`]) and choose its configuration ([`configure`]).
+    pub(crate) fn new(direction: Direction, wanted: Option<&str>, wanted_rate: u32) -> Result<Self, AudioDeviceError> {
+        let (device, name) = find(direction, wanted)?;
+        let chosen = configure(direction, &device, &name, wanted_rate)?;
+        Ok(Self { device, name, chosen })
+    }
+
+    /// The cpal stream configuration for [`Opening::chosen`].
+    pub(crate) fn stream_config(&self) -> cpal::StreamConfig {
+        cpal::StreamConfig {
+            channels: self.chosen.channels,
+            sample_rate: self.chosen.rate,
+            buffer_size: cpal::BufferSize::Default,
+        }
+    }
+}
+
+/// Where a stream's error callback (on the audio thread) leaves the first fatal error for the
+/// async side to report; transient ones (xruns, rerouting) are only logged.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StreamFailure(Arc<Mutex<Option<String>>>);
+
+impl StreamFailure {
+    /// The error callback for a stream on device `name`.
+    pub(crate) fn callback(&self, direction: Direction, name: String) -> impl FnMut(cpal::Error) + Send + 'static {
+        let slot = Arc::clone(&self.0);
+        move |error: cpal::Error| {
+            if is_transient(&error) {
+                tracing::warn!("{direction} device {name}: {error}");
+            } else if let Ok(mut failure) = slot.lock() {
+                failure.get_or_insert_with(|| error.to_string());
+            }
+        }
+    }
+
+    /// The recorded failure, if any, as an error for `device`.
+    pub(crate) fn check(&self, direction: Direction, device: &str) -> Result<(), AudioDeviceError> {
+        match self.0.lock().ok().and_then(|mut failure| failure.take()) {
+            Some(detail) => Err(AudioDeviceError::Failed {
+                direction,
+                device: device.to_owned(),
+                detail,
+            }),
+            None => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]

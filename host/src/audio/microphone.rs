@@ -8,14 +8,14 @@
 //! remembered and recognition stops with [`AudioDeviceError::Overrun`] when it reaches that
 //! point: audio is never lost silently.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample};
 
-use super::device::{self, AudioDeviceError, Chosen, Direction};
+use super::device::{self, AudioDeviceError, Chosen, Direction, Opening, StreamFailure};
 use super::resample::{self, MonoResampler};
 
 /// Captured audio the buffer holds before frames are dropped.
@@ -30,8 +30,6 @@ struct CaptureState {
     captured: AtomicU64,
     /// Index of the first dropped frame; `u64::MAX` while none was dropped.
     lost_at: AtomicU64,
-    /// A stream error that ended capture.
-    failure: Mutex<Option<String>>,
 }
 
 /// Ends a recording from elsewhere (a Ctrl-C handler): audio captured so far is still recognized.
@@ -50,6 +48,7 @@ pub struct Microphone {
     stream: Option<cpal::Stream>,
     consumer: rtrb::Consumer<f32>,
     state: Arc<CaptureState>,
+    failure: StreamFailure,
     stop: Arc<AtomicBool>,
     resampler: MonoResampler,
     device: String,
@@ -73,21 +72,15 @@ impl Microphone {
     /// Open `device` (or the default input) and start capturing. PCM comes out at `output_rate`
     /// (16 000 for the service); `duration` ends the recording after that much audio.
     pub fn open(device: Option<&str>, output_rate: u32, duration: Option<Duration>) -> Result<Self, AudioDeviceError> {
-        let (handle, name) = device::find(Direction::Input, device)?;
-        let chosen = device::configure(Direction::Input, &handle, &name, output_rate)?;
-        let capacity = (chosen.rate * BUFFER_SECONDS) as usize;
-        let (producer, consumer) = rtrb::RingBuffer::new(capacity);
+        let opening = Opening::new(Direction::Input, device, output_rate)?;
+        let chosen = opening.chosen;
+        let name = opening.name.clone();
+        let (producer, consumer) = rtrb::RingBuffer::new((chosen.rate * BUFFER_SECONDS) as usize);
         let state = Arc::new(CaptureState {
             captured: AtomicU64::new(0),
             lost_at: AtomicU64::new(u64::MAX),
-            failure: Mutex::new(None),
         });
-        let config = cpal::StreamConfig {
-            channels: chosen.channels,
-            sample_rate: chosen.rate,
-            buffer_size: cpal::BufferSize::Default,
-        };
-        let channels = usize::from(chosen.channels);
+        let failure = StreamFailure::default();
         let build = match chosen.format {
             SampleFormat::I16 => build::<i16>,
             SampleFormat::F32 => build::<f32>,
@@ -96,7 +89,7 @@ impl Microphone {
             SampleFormat::U8 => build::<u8>,
             other => return Err(device::unsupported_format(Direction::Input, &name, other)),
         };
-        let stream = build(&handle, config, producer, channels, Arc::clone(&state), name.clone())
+        let stream = build(&opening, producer, Arc::clone(&state), &failure)
             .map_err(|error| device::unusable(Direction::Input, &name, &error))?;
         stream
             .play()
@@ -113,6 +106,7 @@ impl Microphone {
             stream: Some(stream),
             consumer,
             state,
+            failure,
             stop: Arc::new(AtomicBool::new(false)),
             resampler,
             device: name,
@@ -170,13 +164,7 @@ impl Microphone {
         if self.resampler.is_finished() {
             return Ok(());
         }
-        if let Some(detail) = self.state.failure.lock().ok().and_then(|mut f| f.take()) {
-            return Err(AudioDeviceError::Failed {
-                direction: Direction::Input,
-                device: self.device.clone(),
-                detail,
-            });
-        }
+        self.failure.check(Direction::Input, &self.device)?;
         let stop_requested = self.stop.load(Ordering::Relaxed);
         let lost_at = self.state.lost_at.load(Ordering::Acquire);
         let step = next_step(
@@ -264,40 +252,31 @@ fn next_step(buffered: u64, taken: u64, lost_at: u64, limit: u64, stop_requested
 /// Build the input stream for sample type `T`. The callback downmixes and pushes; nothing in it
 /// blocks or allocates.
 fn build<T>(
-    device: &cpal::Device,
-    config: cpal::StreamConfig,
+    opening: &Opening,
     mut producer: rtrb::Producer<f32>,
-    channels: usize,
     state: Arc<CaptureState>,
-    name: String,
+    failure: &StreamFailure,
 ) -> Result<cpal::Stream, cpal::Error>
 where
     T: SizedSample,
     f32: FromSample<T>,
 {
-    let callback_state = Arc::clone(&state);
+    let channels = usize::from(opening.chosen.channels);
     let scale = 1.0 / channels as f32;
-    device.build_input_stream::<T, _, _>(
-        config,
+    opening.device.build_input_stream::<T, _, _>(
+        opening.stream_config(),
         move |data: &[T], _: &cpal::InputCallbackInfo| {
             for frame in data.chunks_exact(channels) {
                 let mono = frame.iter().map(|&sample| sample.to_sample::<f32>()).sum::<f32>() * scale;
-                let index = callback_state.captured.fetch_add(1, Ordering::Relaxed);
+                let index = state.captured.fetch_add(1, Ordering::Relaxed);
                 if producer.push(mono).is_err() {
-                    let _ =
-                        callback_state
-                            .lost_at
-                            .compare_exchange(u64::MAX, index, Ordering::Release, Ordering::Relaxed);
+                    let _ = state
+                        .lost_at
+                        .compare_exchange(u64::MAX, index, Ordering::Release, Ordering::Relaxed);
                 }
             }
         },
-        move |error: cpal::Error| {
-            if device::is_transient(&error) {
-                tracing::warn!("microphone {name}: {error}");
-            } else if let Ok(mut failure) = state.failure.lock() {
-                failure.get_or_insert_with(|| error.to_string());
-            }
-        },
+        failure.callback(Direction::Input, opening.name.clone()),
         None,
     )
 }

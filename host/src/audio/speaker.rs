@@ -7,14 +7,14 @@
 //! faster than real time is held back instead of growing memory; [`Speaker::finish`] returns
 //! once the last sample has been handed to the device and the device's buffer has played out.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample};
 
-use super::device::{self, AudioDeviceError, Chosen, Direction};
+use super::device::{self, AudioDeviceError, Chosen, Direction, Opening, StreamFailure};
 use super::resample::{self, MonoResampler};
 
 /// Audio queued ahead of the device.
@@ -24,20 +24,13 @@ const PREBUFFER_MS: u32 = 200;
 /// How often a full queue or the end of playback is checked.
 const POLL: Duration = Duration::from_millis(20);
 
-/// What the audio thread and the writer share.
-#[derive(Debug)]
-struct PlaybackState {
-    /// Frames handed to the device.
-    played: AtomicU64,
-    /// A stream error that ended playback.
-    failure: Mutex<Option<String>>,
-}
-
 /// An open speaker playing 16-bit mono PCM at the rate it was opened with.
 pub struct Speaker {
     stream: cpal::Stream,
     producer: rtrb::Producer<f32>,
-    state: Arc<PlaybackState>,
+    /// Frames the audio thread has handed to the device.
+    played: Arc<AtomicU64>,
+    failure: StreamFailure,
     resampler: MonoResampler,
     channels: usize,
     device: String,
@@ -61,19 +54,13 @@ impl std::fmt::Debug for Speaker {
 impl Speaker {
     /// Open `device` (or the default output) for 16-bit mono PCM at `source_rate`.
     pub fn open(device: Option<&str>, source_rate: u32) -> Result<Self, AudioDeviceError> {
-        let (handle, name) = device::find(Direction::Output, device)?;
-        let chosen = device::configure(Direction::Output, &handle, &name, source_rate)?;
+        let opening = Opening::new(Direction::Output, device, source_rate)?;
+        let chosen = opening.chosen;
+        let name = opening.name.clone();
         let channels = usize::from(chosen.channels);
         let (producer, consumer) = rtrb::RingBuffer::new((chosen.rate * BUFFER_SECONDS) as usize * channels);
-        let state = Arc::new(PlaybackState {
-            played: AtomicU64::new(0),
-            failure: Mutex::new(None),
-        });
-        let config = cpal::StreamConfig {
-            channels: chosen.channels,
-            sample_rate: chosen.rate,
-            buffer_size: cpal::BufferSize::Default,
-        };
+        let played = Arc::new(AtomicU64::new(0));
+        let failure = StreamFailure::default();
         let build = match chosen.format {
             SampleFormat::I16 => build::<i16>,
             SampleFormat::F32 => build::<f32>,
@@ -82,7 +69,7 @@ impl Speaker {
             SampleFormat::U8 => build::<u8>,
             other => return Err(device::unsupported_format(Direction::Output, &name, other)),
         };
-        let stream = build(&handle, config, consumer, channels, Arc::clone(&state), name.clone())
+        let stream = build(&opening, consumer, Arc::clone(&played), &failure)
             .map_err(|error| device::unusable(Direction::Output, &name, &error))?;
         let resampler = MonoResampler::new(source_rate, chosen.rate).map_err(|detail| AudioDeviceError::Unusable {
             direction: Direction::Output,
@@ -94,7 +81,8 @@ impl Speaker {
         Ok(Self {
             stream,
             producer,
-            state,
+            played,
+            failure,
             resampler,
             channels,
             device: name,
@@ -137,7 +125,7 @@ impl Speaker {
         self.resampler.finish().map_err(|detail| self.failed(detail))?;
         self.queue_ready().await?;
         self.start()?;
-        while self.state.played.load(Ordering::Acquire) < self.frames_queued {
+        while self.played.load(Ordering::Acquire) < self.frames_queued {
             self.check_failure()?;
             tokio::time::sleep(POLL).await;
         }
@@ -183,10 +171,7 @@ impl Speaker {
     }
 
     fn check_failure(&self) -> Result<(), AudioDeviceError> {
-        match self.state.failure.lock().ok().and_then(|mut f| f.take()) {
-            Some(detail) => Err(self.failed(detail)),
-            None => Ok(()),
-        }
+        self.failure.check(Direction::Output, &self.device)
     }
 
     fn failed(&self, detail: String) -> AudioDeviceError {
@@ -201,19 +186,17 @@ impl Speaker {
 /// Build the output stream for sample type `T`. The callback plays whole frames from the queue
 /// and silence when it runs dry; nothing in it blocks or allocates.
 fn build<T>(
-    device: &cpal::Device,
-    config: cpal::StreamConfig,
+    opening: &Opening,
     mut consumer: rtrb::Consumer<f32>,
-    channels: usize,
-    state: Arc<PlaybackState>,
-    name: String,
+    played: Arc<AtomicU64>,
+    failure: &StreamFailure,
 ) -> Result<cpal::Stream, cpal::Error>
 where
     T: SizedSample + FromSample<f32>,
 {
-    let callback_state = Arc::clone(&state);
-    device.build_output_stream::<T, _, _>(
-        config,
+    let channels = usize::from(opening.chosen.channels);
+    opening.device.build_output_stream::<T, _, _>(
+        opening.stream_config(),
         move |data: &mut [T], _: &cpal::OutputCallbackInfo| {
             let frames = (consumer.slots() / channels).min(data.len() / channels);
             let mut filled = 0;
@@ -228,17 +211,9 @@ where
             for out in &mut data[filled..] {
                 *out = T::EQUILIBRIUM;
             }
-            callback_state
-                .played
-                .fetch_add((filled / channels) as u64, Ordering::Release);
+            played.fetch_add((filled / channels) as u64, Ordering::Release);
         },
-        move |error: cpal::Error| {
-            if device::is_transient(&error) {
-                tracing::warn!("speaker {name}: {error}");
-            } else if let Ok(mut failure) = state.failure.lock() {
-                failure.get_or_insert_with(|| error.to_string());
-            }
-        },
+        failure.callback(Direction::Output, opening.name.clone()),
         None,
     )
 }
