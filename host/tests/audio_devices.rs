@@ -15,7 +15,21 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use azspeech_emulator::HostForm;
-use common::emulator::{Running, azspeech};
+use common::emulator::Running;
+
+/// Run `azspeech`, and check that no output shows the key.
+fn azspeech(env: &[(String, String)], args: &[&str]) -> (Option<i32>, String, String) {
+    let (code, stdout, stderr) = common::emulator::azspeech(env, args);
+    for (name, value) in env {
+        if name.starts_with("SPEECH_KEY") {
+            assert!(
+                !stdout.contains(value.as_str()) && !stderr.contains(value.as_str()),
+                "{name} leaked by {args:?}"
+            );
+        }
+    }
+    (code, stdout, stderr)
+}
 
 /// A HOME whose `.asoundrc` routes `default` to files in it: `played.raw` receives playback,
 /// `microphone.raw` (raw PCM in the format the device is opened with) is captured.
