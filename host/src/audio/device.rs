@@ -4,6 +4,7 @@
 //! Only built with the `microphone` or `speaker` feature (cpal; ALSA on Linux).
 
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, HostTrait};
 use cpal::{SampleFormat, SupportedStreamConfigRange};
@@ -341,6 +342,58 @@ impl StreamFailure {
     }
 }
 
+/// How long a running stream may deliver (microphone) or take (speaker) no audio at all before
+/// it counts as failed. A working device moves every few milliseconds, silence included.
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Notices a stream whose frame counter stopped moving, so a hung device is an error that says
+/// so rather than a run that waits forever.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StallWatch {
+    last_count: u64,
+    since: Instant,
+}
+
+impl StallWatch {
+    /// Start watching at `now`.
+    pub(crate) fn new(now: Instant) -> Self {
+        Self {
+            last_count: 0,
+            since: now,
+        }
+    }
+
+    /// The counter is `count` at `now`: an error once it has not moved for [`STALL_TIMEOUT`].
+    pub(crate) fn check(
+        &mut self,
+        count: u64,
+        now: Instant,
+        direction: Direction,
+        device: &str,
+    ) -> Result<(), AudioDeviceError> {
+        if count != self.last_count {
+            self.last_count = count;
+            self.since = now;
+            return Ok(());
+        }
+        if now.saturating_duration_since(self.since) < STALL_TIMEOUT {
+            return Ok(());
+        }
+        Err(AudioDeviceError::Failed {
+            direction,
+            device: device.to_owned(),
+            detail: format!(
+                "it has {} no audio for {} s",
+                match direction {
+                    Direction::Input => "delivered",
+                    Direction::Output => "taken",
+                },
+                STALL_TIMEOUT.as_secs()
+            ),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,6 +449,31 @@ mod tests {
                 assert_eq!(chosen.rate, *rate);
             }
         }
+    }
+
+    #[test]
+    fn a_stream_that_stops_moving_is_a_failure_after_the_timeout() {
+        let start = Instant::now();
+        let mut watch = StallWatch::new(start);
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        assert!(watch.check(0, at(4_000), Direction::Input, "mic").is_ok());
+        assert!(
+            watch.check(480, at(4_900), Direction::Input, "mic").is_ok(),
+            "moving again"
+        );
+        assert!(
+            watch.check(480, at(9_800), Direction::Input, "mic").is_ok(),
+            "4.9 s still"
+        );
+        let error = watch
+            .check(480, at(9_900), Direction::Input, "mic")
+            .expect_err("5 s without audio");
+        assert!(error.to_string().contains("delivered no audio for 5 s"), "{error}");
+        let mut watch = StallWatch::new(start);
+        let error = watch
+            .check(0, at(5_000), Direction::Output, "spk")
+            .expect_err("never started");
+        assert!(error.to_string().contains("taken no audio"), "{error}");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::time::Duration;
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample};
 
-use super::device::{self, AudioDeviceError, Chosen, Direction, Opening, StreamFailure};
+use super::device::{self, AudioDeviceError, Chosen, Direction, Opening, StallWatch, StreamFailure};
 use super::resample::{self, MonoResampler};
 
 /// Captured audio the buffer holds before frames are dropped.
@@ -142,6 +142,7 @@ impl Microphone {
     /// call returns it.
     pub async fn next_chunk(&mut self, max_bytes: usize) -> Result<Vec<u8>, AudioDeviceError> {
         let max_samples = (max_bytes / 2).max(1);
+        let mut watch = StallWatch::new(std::time::Instant::now());
         loop {
             self.take_captured()?;
             let ready = self.resampler.ready_len();
@@ -154,6 +155,12 @@ impl Microphone {
                 }
                 return Ok(pcm);
             }
+            watch.check(
+                self.state.captured.load(Ordering::Relaxed),
+                std::time::Instant::now(),
+                Direction::Input,
+                &self.device,
+            )?;
             tokio::time::sleep(POLL).await;
         }
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{FromSample, SampleFormat, SizedSample};
 
-use super::device::{self, AudioDeviceError, Chosen, Direction, Opening, StreamFailure};
+use super::device::{self, AudioDeviceError, Chosen, Direction, Opening, StallWatch, StreamFailure};
 use super::resample::{self, MonoResampler};
 
 /// Audio queued ahead of the device.
@@ -125,8 +125,10 @@ impl Speaker {
         self.resampler.finish().map_err(|detail| self.failed(detail))?;
         self.queue_ready().await?;
         self.start()?;
+        let mut watch = StallWatch::new(std::time::Instant::now());
         while self.played.load(Ordering::Acquire) < self.frames_queued {
             self.check_failure()?;
+            self.check_stall(&mut watch)?;
             tokio::time::sleep(POLL).await;
         }
         // The last frames are in the device's own buffer now: let it play out.
@@ -137,10 +139,12 @@ impl Speaker {
     }
 
     async fn queue_ready(&mut self) -> Result<(), AudioDeviceError> {
+        let mut watch = StallWatch::new(std::time::Instant::now());
         while self.resampler.ready_len() > 0 {
             self.check_failure()?;
             let frames = (self.producer.slots() / self.channels).min(self.resampler.ready_len());
             if frames == 0 {
+                self.check_stall(&mut watch)?;
                 tokio::time::sleep(POLL).await;
                 continue;
             }
@@ -168,6 +172,11 @@ impl Speaker {
             self.started = true;
         }
         Ok(())
+    }
+
+    fn check_stall(&self, watch: &mut StallWatch) -> Result<(), AudioDeviceError> {
+        let played = self.played.load(Ordering::Acquire);
+        watch.check(played, std::time::Instant::now(), Direction::Output, &self.device)
     }
 
     fn check_failure(&self) -> Result<(), AudioDeviceError> {
