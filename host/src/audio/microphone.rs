@@ -173,14 +173,12 @@ impl Microphone {
         }
         self.failure.check(Direction::Input, &self.device)?;
         let stop_requested = self.stop.load(Ordering::Relaxed);
+        // Count what is buffered before reading where the first loss was: the audio thread records
+        // a loss before it pushes anything after it, so every frame counted here that lies behind
+        // a gap is already known to.
+        let buffered = self.consumer.slots() as u64;
         let lost_at = self.state.lost_at.load(Ordering::Acquire);
-        let step = next_step(
-            self.consumer.slots() as u64,
-            self.frames_taken,
-            lost_at,
-            self.frame_limit,
-            stop_requested,
-        );
+        let step = next_step(buffered, self.frames_taken, lost_at, self.frame_limit, stop_requested);
         if step.take > 0
             && let Ok(chunk) = self.consumer.read_chunk(step.take as usize)
         {
