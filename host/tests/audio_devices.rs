@@ -6,7 +6,8 @@
 //! is written to a file, and what is captured is read from a file. cpal, alsa-lib and the whole
 //! capture and playback paths of azspeech are the real ones; only the sound card is a file.
 //! The `null` device runs faster than real time and plays silence while the queue is empty, so
-//! playback is compared with the synthesized audio with silent samples left out.
+//! playback is compared with the synthesized audio with silent samples left out. One microphone
+//! test makes the capture file a FIFO fed at real-time pace, as a real microphone delivers.
 
 #![cfg(all(feature = "microphone", feature = "speaker"))]
 
@@ -189,6 +190,91 @@ fn the_microphone_hears_a_sentence_and_recognition_stops_where_asked() {
     std::fs::write(card.path("microphone.raw"), b"").expect("silence");
     let (code, stdout, stderr) = azspeech(&env, &["stt", "--mic", "--duration", "3"]);
     assert_eq!(code, Some(1), "no speech is exit 1: {stdout} {stderr}");
+}
+
+/// Feed `speech` (16 kHz mono 16-bit PCM) into the FIFO at `path` at real-time pace, as a
+/// microphone would deliver it, then silence until `stop`. alsa-lib opens the capture file each
+/// time cpal opens the device (to query it, then to record), so the writer starts over whenever
+/// the reader goes away: the last reader, the recording, hears the whole sequence from the start.
+fn paced_microphone(
+    path: PathBuf,
+    speech: Vec<u8>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<()> {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+    const CHUNK: usize = 640; // 20 ms
+    const BYTES_PER_SECOND: f64 = 32_000.0;
+    std::thread::spawn(move || {
+        let silence = [0u8; CHUNK];
+        'reopen: while !stop.load(Ordering::Relaxed) {
+            // Blocks until a reader opens the FIFO.
+            let Ok(mut fifo) = std::fs::OpenOptions::new().write(true).open(&path) else {
+                return;
+            };
+            let started = Instant::now();
+            let mut sent = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                let piece = speech
+                    .get(sent..(sent + CHUNK).min(speech.len()))
+                    .unwrap_or(&silence[..]);
+                let piece = if piece.is_empty() { &silence[..] } else { piece };
+                if fifo.write_all(piece).is_err() {
+                    continue 'reopen;
+                }
+                sent += piece.len();
+                let due = started + Duration::from_secs_f64(sent as f64 / BYTES_PER_SECOND);
+                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+    })
+}
+
+#[test]
+fn a_microphone_delivering_in_real_time_is_recognized_as_it_speaks() {
+    let running = Running::start(HostForm::Loopback, false);
+    let card = FakeSoundCard::new();
+    let env = card.env(&running);
+    let sentence = "Speaking in real time.";
+    let speech = card.path("speech.raw");
+    let (code, _, stderr) = azspeech(
+        &env,
+        &[
+            "tts",
+            sentence,
+            "--format",
+            "raw-16khz-16bit-mono-pcm",
+            "-o",
+            arg(&speech),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let mut audio = vec![0u8; 16_000]; // half a second of silence before speaking
+    audio.extend(std::fs::read(&speech).expect("speech"));
+
+    let fifo = card.path("microphone.raw");
+    std::fs::remove_file(&fifo).expect("remove the plain file");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _writer = paced_microphone(fifo, audio, std::sync::Arc::clone(&stop));
+
+    let (code, stdout, stderr) = azspeech(&env, &["stt", "--mic", "--once", "--format", "json"]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(code, Some(0), "{stderr}");
+    let phrase: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON phrase");
+    assert_eq!(phrase["text"], sentence);
+    let offset = phrase["offset_ms"].as_u64().expect("offset");
+    assert!(
+        (400..=700).contains(&offset),
+        "speech starts after the half second of silence: {phrase}"
+    );
 }
 
 #[test]
