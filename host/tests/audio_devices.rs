@@ -77,6 +77,15 @@ fn non_silent(samples: &[i16]) -> Vec<i16> {
     samples.iter().copied().filter(|&s| s != 0).collect()
 }
 
+/// Synthesize `text` as raw 16 kHz mono 16-bit PCM into `path`: what a microphone will "hear".
+fn synthesize_16k(env: &[(String, String)], text: &str, path: &Path) {
+    let (code, _, stderr) = azspeech(
+        env,
+        &["tts", text, "--format", "raw-16khz-16bit-mono-pcm", "-o", arg(path)],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+}
+
 #[test]
 fn the_speaker_plays_exactly_the_synthesized_audio_in_order() {
     let running = Running::start(HostForm::Loopback, false);
@@ -156,21 +165,10 @@ fn the_microphone_hears_a_sentence_and_recognition_stops_where_asked() {
     let running = Running::start(HostForm::Loopback, false);
     let card = FakeSoundCard::new();
     let env = card.env(&running);
-    // What the microphone "hears": a synthesized sentence at 16 kHz, then two seconds of silence
-    // (after the end of the file the null device captures silence).
+    // What the microphone "hears": a synthesized sentence at 16 kHz; after the end of the file
+    // the null device captures silence.
     let sentence = "Hello from the microphone.";
-    let (code, _, stderr) = azspeech(
-        &env,
-        &[
-            "tts",
-            sentence,
-            "--format",
-            "raw-16khz-16bit-mono-pcm",
-            "-o",
-            arg(&card.path("microphone.raw")),
-        ],
-    );
-    assert_eq!(code, Some(0), "{stderr}");
+    synthesize_16k(&env, sentence, &card.path("microphone.raw"));
 
     let (code, stdout, stderr) = azspeech(&env, &["stt", "--mic", "--duration", "8"]);
     assert_eq!(code, Some(0), "{stderr}");
@@ -240,18 +238,7 @@ fn a_microphone_delivering_in_real_time_is_recognized_as_it_speaks() {
     let env = card.env(&running);
     let sentence = "Speaking in real time.";
     let speech = card.path("speech.raw");
-    let (code, _, stderr) = azspeech(
-        &env,
-        &[
-            "tts",
-            sentence,
-            "--format",
-            "raw-16khz-16bit-mono-pcm",
-            "-o",
-            arg(&speech),
-        ],
-    );
-    assert_eq!(code, Some(0), "{stderr}");
+    synthesize_16k(&env, sentence, &speech);
     let mut audio = vec![0u8; 16_000]; // half a second of silence before speaking
     audio.extend(std::fs::read(&speech).expect("speech"));
 
