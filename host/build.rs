@@ -138,6 +138,9 @@ fn build_core_module(workspace: &Path, target_dir: &Path) -> Result<PathBuf, Str
     ] {
         command.env_remove(leaked);
     }
+    // Cargo's target probe runs `rustc -`, which reads standard input: never hand it ours (in a
+    // CI job or a background shell it can be a pipe carrying other processes' output).
+    command.stdin(std::process::Stdio::null());
     let status = command
         .status()
         .map_err(|e| format!("running `{cargo} build` for {TARGET}: {e}"))?;

@@ -4,6 +4,8 @@
 # Microsoft Speech SDK for Python against the emulator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Nothing here reads standard input; cargo's rustc probe (`rustc -`) would, so close it.
+exec </dev/null
 bash scripts/setup.sh
 cargo test --workspace --locked
 # Microphone and speaker (cargo features, off by default because they link ALSA), through ALSA
