@@ -6,6 +6,9 @@
 //! header is written first with a placeholder length, so the first audio bytes reach the disk
 //! before synthesis ends, and fixed on completion. On stdout (`-`) bytes are flushed as they
 //! arrive; a WAV header there carries the "unknown length" value, as streaming tools expect.
+//! The same goes for a destination that exists and is not a regular file (`/dev/null`, a FIFO, a
+//! terminal): it is written in place, because renaming over it would replace the device node
+//! with a regular file. A symbolic link is followed, so the link stays and its target is replaced.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
@@ -27,7 +30,8 @@ enum Destination {
         partial: PathBuf,
         target: PathBuf,
     },
-    Stdout(std::io::Stdout),
+    /// Stdout, or a device or FIFO: written in place and flushed as audio arrives.
+    Stream(Box<dyn Write>),
 }
 
 /// A streaming audio writer.
@@ -57,23 +61,29 @@ impl AudioWriter {
             error,
         };
         let destination = if path == Path::new("-") {
-            Destination::Stdout(std::io::stdout())
+            Destination::Stream(Box::new(std::io::stdout()))
         } else {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "audio".into());
-            let partial = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-            let file = OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(&partial)
-                .map_err(fail)?;
-            Destination::File {
-                file,
-                partial,
-                target: path.to_path_buf(),
+            // Follow a symbolic link, so the link survives the rename.
+            let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            match std::fs::metadata(&target) {
+                Ok(metadata) if !metadata.is_file() => {
+                    let file = OpenOptions::new().write(true).open(&target).map_err(fail)?;
+                    Destination::Stream(Box::new(file))
+                }
+                _ => {
+                    let name = target
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "audio".into());
+                    let partial = target.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+                    let file = OpenOptions::new()
+                        .write(true)
+                        .create(true)
+                        .truncate(true)
+                        .open(&partial)
+                        .map_err(fail)?;
+                    Destination::File { file, partial, target }
+                }
             }
         };
         let mut writer = Self {
@@ -104,7 +114,7 @@ impl AudioWriter {
     fn raw_write(&mut self, bytes: &[u8]) -> Result<(), AudioOutputError> {
         let result = match self.destination.as_mut() {
             Some(Destination::File { file, .. }) => file.write_all(bytes),
-            Some(Destination::Stdout(stdout)) => stdout.write_all(bytes).and_then(|()| stdout.flush()),
+            Some(Destination::Stream(out)) => out.write_all(bytes).and_then(|()| out.flush()),
             None => Ok(()),
         };
         result.map_err(|error| AudioOutputError {
@@ -143,7 +153,7 @@ impl AudioWriter {
                 drop(file);
                 std::fs::rename(&partial, &target).map_err(fail)?;
             }
-            Some(Destination::Stdout(mut stdout)) => stdout.flush().map_err(fail)?,
+            Some(Destination::Stream(mut out)) => out.flush().map_err(fail)?,
             None => {}
         }
         Ok(self.data_len)
@@ -180,6 +190,49 @@ mod tests {
         assert_eq!(writer.finish(Some(&fake_header(Some(7)))).expect("finish"), 7);
         assert_eq!(std::fs::read(&target).expect("read"), b"HDR0000000007abcdefg");
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_written_in_place_and_a_symlink_is_followed() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A FIFO stands for /dev/null and other device nodes: renaming over one would replace it.
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read(fifo).expect("read the fifo"))
+        };
+        let mut writer = AudioWriter::create(&fifo, Some(&fake_header(None))).expect("create");
+        writer.write(b"abc").expect("write");
+        assert_eq!(writer.finish(Some(&fake_header(Some(3)))).expect("finish"), 3);
+        // Checked before joining: had the FIFO been replaced, the reader would wait forever.
+        let kind = std::fs::symlink_metadata(&fifo).expect("still there").file_type();
+        assert!(kind.is_fifo(), "the FIFO is still a FIFO, not a regular file");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("dir").count(),
+            1,
+            "no partial file"
+        );
+        assert_eq!(
+            reader.join().expect("reader"),
+            b"HDR4294967295abc",
+            "streamed, header not rewritten"
+        );
+
+        let real = dir.path().join("real.wav");
+        let link = dir.path().join("link.wav");
+        std::fs::write(&real, b"old").expect("seed");
+        std::os::unix::fs::symlink(&real, &link).expect("symlink");
+        let writer = AudioWriter::create(&link, Some(&fake_header(Some(0)))).expect("create");
+        writer.finish(None).expect("finish");
+        assert!(std::fs::symlink_metadata(&link).expect("link").file_type().is_symlink());
+        assert_eq!(std::fs::read(&real).expect("read"), b"HDR0000000000");
     }
 
     #[test]
