@@ -138,8 +138,8 @@ fn build_core_module(workspace: &Path, target_dir: &Path) -> Result<PathBuf, Str
     ] {
         command.env_remove(leaked);
     }
-    // Cargo's target probe runs `rustc -`, which reads standard input: never hand it ours (in a
-    // CI job or a background shell it can be a pipe carrying other processes' output).
+    // The nested build reads no input, but cargo's target probe runs `rustc -`, which reads
+    // standard input as source: give it an empty one rather than whatever the outer build has.
     command.stdin(std::process::Stdio::null());
     let status = command
         .status()

@@ -4,7 +4,7 @@
 # Microsoft Speech SDK for Python against the emulator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Nothing here reads standard input; cargo's rustc probe (`rustc -`) would, so close it.
+# Nothing here reads standard input; give every step an empty one (cargo's probe runs `rustc -`).
 exec </dev/null
 bash scripts/setup.sh
 cargo test --workspace --locked
