@@ -105,17 +105,7 @@ impl Speaker {
 
     /// Queue little-endian 16-bit PCM; waits while the queue is full.
     pub async fn play_pcm16(&mut self, pcm: &[u8]) -> Result<(), AudioDeviceError> {
-        let mut bytes = pcm;
-        let mut samples = Vec::with_capacity(pcm.len() / 2 + 1);
-        if let Some(low) = self.odd_byte.take()
-            && let Some((&high, rest)) = bytes.split_first()
-        {
-            samples.push(resample::from_i16(i16::from_le_bytes([low, high])));
-            bytes = rest;
-        }
-        let pairs = bytes.chunks_exact(2);
-        self.odd_byte = pairs.remainder().first().copied();
-        samples.extend(pairs.map(|pair| resample::from_i16(i16::from_le_bytes([pair[0], pair[1]]))));
+        let samples = decode_pcm16(&mut self.odd_byte, pcm);
         self.resampler.push(&samples).map_err(|detail| self.failed(detail))?;
         self.queue_ready().await
     }
@@ -192,6 +182,26 @@ impl Speaker {
     }
 }
 
+/// Little-endian 16-bit PCM as samples in [-1, 1]. A sample split across two pieces of audio
+/// is kept in `odd_byte` and completed by the next piece.
+fn decode_pcm16(odd_byte: &mut Option<u8>, pcm: &[u8]) -> Vec<f32> {
+    let mut bytes = pcm;
+    let mut samples = Vec::with_capacity(pcm.len() / 2 + 1);
+    if let Some(low) = *odd_byte
+        && let Some((&high, rest)) = bytes.split_first()
+    {
+        samples.push(resample::from_i16(i16::from_le_bytes([low, high])));
+        *odd_byte = None;
+        bytes = rest;
+    }
+    let pairs = bytes.chunks_exact(2);
+    if let Some(&last) = pairs.remainder().first() {
+        *odd_byte = Some(last);
+    }
+    samples.extend(pairs.map(|pair| resample::from_i16(i16::from_le_bytes([pair[0], pair[1]]))));
+    samples
+}
+
 /// Build the output stream for sample type `T`. The callback plays whole frames from the queue
 /// and silence when it runs dry; nothing in it blocks or allocates.
 fn build<T>(
@@ -225,4 +235,33 @@ where
         failure.callback(Direction::Output, opening.name.clone()),
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_split_across_pieces_are_joined_in_order() {
+        let pcm: Vec<u8> = [1i16, -2, 300, i16::MIN, i16::MAX]
+            .iter()
+            .flat_map(|s| s.to_le_bytes())
+            .collect();
+        let whole = decode_pcm16(&mut None, &pcm);
+        for split in [&[1usize, 2, 7][..], &[3, 3, 3], &[1; 10], &[0, 5, 0, 5]] {
+            let mut odd_byte = None;
+            let mut joined = Vec::new();
+            let mut rest = &pcm[..];
+            for &len in split {
+                let (piece, tail) = rest.split_at(len.min(rest.len()));
+                joined.extend(decode_pcm16(&mut odd_byte, piece));
+                rest = tail;
+            }
+            joined.extend(decode_pcm16(&mut odd_byte, rest));
+            assert_eq!(joined, whole, "pieces {split:?}");
+            assert_eq!(odd_byte, None);
+        }
+        assert_eq!(whole.len(), 5);
+        assert_eq!(resample::to_i16(whole[2]), 300);
+    }
 }
