@@ -190,45 +190,87 @@ fn the_microphone_hears_a_sentence_and_recognition_stops_where_asked() {
     assert_eq!(code, Some(1), "no speech is exit 1: {stdout} {stderr}");
 }
 
-/// Feed `speech` (16 kHz mono 16-bit PCM) into the FIFO at `path` at real-time pace, as a
-/// microphone would deliver it, then silence until `stop`. alsa-lib opens the capture file each
-/// time cpal opens the device (to query it, then to record), so the writer starts over whenever
-/// the reader goes away: the last reader, the recording, hears the whole sequence from the start.
-fn paced_microphone(
-    path: PathBuf,
-    speech: Vec<u8>,
+/// A microphone that speaks in real time: the fake card's capture file becomes a FIFO, fed 20 ms
+/// at a time at real-time pace with half a second of silence, `sentence`, then silence until
+/// dropped. alsa-lib opens the capture file each time cpal opens the device (to query it, then to
+/// record), so the writer starts over whenever the reader goes away: the last reader, the
+/// recording, hears the whole sequence from the start.
+struct PacedMicrophone {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> std::thread::JoinHandle<()> {
+    /// Bytes written to the current reader.
+    written: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// Bytes of silence and speech before the trailing silence.
+    speech_end: usize,
+}
+
+/// 16 kHz mono 16-bit PCM.
+const PCM_BYTES_PER_SECOND: usize = 32_000;
+
+impl PacedMicrophone {
+    fn start(card: &FakeSoundCard, env: &[(String, String)], sentence: &str) -> Self {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize};
+        let speech = card.path("speech.raw");
+        synthesize_16k(env, sentence, &speech);
+        let mut audio = vec![0u8; PCM_BYTES_PER_SECOND / 2];
+        audio.extend(std::fs::read(&speech).expect("speech"));
+        let fifo = card.path("microphone.raw");
+        std::fs::remove_file(&fifo).expect("remove the plain file");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success(), "mkfifo");
+        let microphone = Self {
+            stop: Arc::new(AtomicBool::new(false)),
+            written: Arc::new(AtomicUsize::new(0)),
+            speech_end: audio.len(),
+        };
+        let (stop, written) = (Arc::clone(&microphone.stop), Arc::clone(&microphone.written));
+        std::thread::spawn(move || feed(&fifo, &audio, &stop, &written));
+        microphone
+    }
+
+    /// Whether everything up to `seconds` after the sentence has been written.
+    fn has_written_past_speech(&self, seconds: usize) -> bool {
+        self.written.load(std::sync::atomic::Ordering::Relaxed) >= self.speech_end + seconds * PCM_BYTES_PER_SECOND
+    }
+}
+
+impl Drop for PacedMicrophone {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+fn feed(path: &Path, audio: &[u8], stop: &std::sync::atomic::AtomicBool, written: &std::sync::atomic::AtomicUsize) {
     use std::io::Write;
     use std::sync::atomic::Ordering;
     use std::time::{Duration, Instant};
     const CHUNK: usize = 640; // 20 ms
-    const BYTES_PER_SECOND: f64 = 32_000.0;
-    std::thread::spawn(move || {
-        let silence = [0u8; CHUNK];
-        'reopen: while !stop.load(Ordering::Relaxed) {
-            // Blocks until a reader opens the FIFO.
-            let Ok(mut fifo) = std::fs::OpenOptions::new().write(true).open(&path) else {
-                return;
-            };
-            let started = Instant::now();
-            let mut sent = 0usize;
-            while !stop.load(Ordering::Relaxed) {
-                let piece = speech
-                    .get(sent..(sent + CHUNK).min(speech.len()))
-                    .unwrap_or(&silence[..]);
-                let piece = if piece.is_empty() { &silence[..] } else { piece };
-                if fifo.write_all(piece).is_err() {
-                    continue 'reopen;
-                }
-                sent += piece.len();
-                let due = started + Duration::from_secs_f64(sent as f64 / BYTES_PER_SECOND);
-                if let Some(wait) = due.checked_duration_since(Instant::now()) {
-                    std::thread::sleep(wait);
-                }
+    let silence = [0u8; CHUNK];
+    'reopen: while !stop.load(Ordering::Relaxed) {
+        // Blocks until a reader opens the FIFO.
+        let Ok(mut fifo) = std::fs::OpenOptions::new().write(true).open(path) else {
+            return;
+        };
+        let started = Instant::now();
+        let mut sent = 0usize;
+        written.store(0, Ordering::Relaxed);
+        while !stop.load(Ordering::Relaxed) {
+            let piece = audio.get(sent..(sent + CHUNK).min(audio.len())).unwrap_or(&silence[..]);
+            let piece = if piece.is_empty() { &silence[..] } else { piece };
+            if fifo.write_all(piece).is_err() {
+                continue 'reopen;
+            }
+            sent += piece.len();
+            written.store(sent, Ordering::Relaxed);
+            let due = started + Duration::from_secs_f64(sent as f64 / PCM_BYTES_PER_SECOND as f64);
+            if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                std::thread::sleep(wait);
             }
         }
-    })
+    }
 }
 
 #[test]
@@ -237,23 +279,9 @@ fn a_microphone_delivering_in_real_time_is_recognized_as_it_speaks() {
     let card = FakeSoundCard::new();
     let env = card.env(&running);
     let sentence = "Speaking in real time.";
-    let speech = card.path("speech.raw");
-    synthesize_16k(&env, sentence, &speech);
-    let mut audio = vec![0u8; 16_000]; // half a second of silence before speaking
-    audio.extend(std::fs::read(&speech).expect("speech"));
-
-    let fifo = card.path("microphone.raw");
-    std::fs::remove_file(&fifo).expect("remove the plain file");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo runs");
-    assert!(made.success(), "mkfifo");
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let _writer = paced_microphone(fifo, audio, std::sync::Arc::clone(&stop));
+    let _microphone = PacedMicrophone::start(&card, &env, sentence);
 
     let (code, stdout, stderr) = azspeech(&env, &["stt", "--mic", "--once", "--format", "json"]);
-    stop.store(true, std::sync::atomic::Ordering::Relaxed);
     assert_eq!(code, Some(0), "{stderr}");
     let phrase: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON phrase");
     assert_eq!(phrase["text"], sentence);
@@ -262,6 +290,60 @@ fn a_microphone_delivering_in_real_time_is_recognized_as_it_speaks() {
         (400..=700).contains(&offset),
         "speech starts after the half second of silence: {phrase}"
     );
+}
+
+/// The first Ctrl-C ends the recording, and what was recorded is still recognized and printed.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_recording_and_keeps_what_was_heard() {
+    use std::time::{Duration, Instant};
+    let running = Running::start(HostForm::Loopback, false);
+    let card = FakeSoundCard::new();
+    let env = card.env(&running);
+    let sentence = "Stop when I say so.";
+    let microphone = PacedMicrophone::start(&card, &env, sentence);
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_azspeech"))
+        .args(["stt", "--mic"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AZSPEECH_CACHE_DIR", common::shared_cache_dir())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("azspeech starts");
+    // Wait (by what was written, not by the clock) until the sentence and 3 s of silence are in:
+    // more than the FIFO's 64 KiB buffer, so the recording has heard the whole sentence.
+    let give_up = Instant::now() + Duration::from_secs(120);
+    while !microphone.has_written_past_speech(3) {
+        assert!(Instant::now() < give_up, "the microphone was never read");
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "azspeech ended before Ctrl-C"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    // Bounded, so a broken stop fails the test instead of hanging it.
+    let give_up = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("poll").is_none() {
+        if Instant::now() > give_up {
+            let _ = child.kill();
+            panic!("azspeech did not stop within 60 s of Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let output = child.wait_with_output().expect("azspeech ends");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("stopping: recognizing what was recorded"), "{stderr}");
+    assert_eq!(stdout.trim(), sentence, "{stderr}");
 }
 
 #[test]
