@@ -33,13 +33,18 @@ struct CaptureState {
 }
 
 /// Ends a recording from elsewhere (a Ctrl-C handler): audio captured so far is still recognized.
-#[derive(Debug, Clone)]
+/// Made before the microphone is opened and given to [`Microphone::open`]; clones share the flag.
+#[derive(Debug, Clone, Default)]
 pub struct MicrophoneStop(Arc<AtomicBool>);
 
 impl MicrophoneStop {
     /// Stop recording.
     pub fn stop(&self) {
         self.0.store(true, Ordering::Relaxed);
+    }
+
+    fn is_requested(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
     }
 }
 
@@ -49,7 +54,7 @@ pub struct Microphone {
     consumer: rtrb::Consumer<f32>,
     state: Arc<CaptureState>,
     failure: StreamFailure,
-    stop: Arc<AtomicBool>,
+    stop: MicrophoneStop,
     resampler: MonoResampler,
     device: String,
     chosen: Chosen,
@@ -70,8 +75,14 @@ impl std::fmt::Debug for Microphone {
 
 impl Microphone {
     /// Open `device` (or the default input) and start capturing. PCM comes out at `output_rate`
-    /// (16 000 for the service); `duration` ends the recording after that much audio.
-    pub fn open(device: Option<&str>, output_rate: u32, duration: Option<Duration>) -> Result<Self, AudioDeviceError> {
+    /// (16 000 for the service); `duration` ends the recording after that much audio, and so does
+    /// `stop`.
+    pub fn open(
+        device: Option<&str>,
+        output_rate: u32,
+        duration: Option<Duration>,
+        stop: MicrophoneStop,
+    ) -> Result<Self, AudioDeviceError> {
         let opening = Opening::new(Direction::Input, device, output_rate)?;
         let chosen = opening.chosen;
         let name = opening.name.clone();
@@ -107,7 +118,7 @@ impl Microphone {
             consumer,
             state,
             failure,
-            stop: Arc::new(AtomicBool::new(false)),
+            stop,
             resampler,
             device: name,
             chosen,
@@ -130,11 +141,6 @@ impl Microphone {
     /// The rate of the PCM this microphone produces.
     pub fn sample_rate(&self) -> u32 {
         self.output_rate
-    }
-
-    /// A handle that ends the recording.
-    pub fn stop_handle(&self) -> MicrophoneStop {
-        MicrophoneStop(Arc::clone(&self.stop))
     }
 
     /// Up to `max_bytes` of 16-bit PCM, waiting until that much has been captured; the rest when
@@ -172,7 +178,7 @@ impl Microphone {
             return Ok(());
         }
         self.failure.check(Direction::Input, &self.device)?;
-        let stop_requested = self.stop.load(Ordering::Relaxed);
+        let stop_requested = self.stop.is_requested();
         // Count what is buffered before reading where the first loss was: the audio thread records
         // a loss before it pushes anything after it, so every frame counted here that lies behind
         // a gap is already known to.
@@ -209,11 +215,6 @@ impl Microphone {
                 buffer_ms: u64::from(BUFFER_SECONDS) * 1000,
             }),
         }
-    }
-
-    /// Frames the device has delivered so far (for diagnostics).
-    pub fn frames_captured(&self) -> u64 {
-        self.state.captured.load(Ordering::Relaxed)
     }
 }
 

@@ -106,11 +106,6 @@ impl AudioWriter {
         Ok(())
     }
 
-    /// Bytes of audio written so far (without the header).
-    pub fn data_len(&self) -> u64 {
-        self.data_len
-    }
-
     fn raw_write(&mut self, bytes: &[u8]) -> Result<(), AudioOutputError> {
         let result = match self.destination.as_mut() {
             Some(Destination::File { file, .. }) => file.write_all(bytes),

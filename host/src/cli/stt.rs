@@ -133,27 +133,21 @@ fn recognize(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
 
 #[cfg(feature = "microphone")]
 fn recognize_microphone(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
-    use crate::audio::microphone::Microphone;
-    let stop = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let stop_slot = std::sync::Arc::clone(&stop);
-    let open = move || {
-        let microphone =
-            Microphone::open(args.device.as_deref(), 16_000, args.duration).map_err(|error| failure(error.into()))?;
+    use crate::audio::microphone::{Microphone, MicrophoneStop};
+    let stop = MicrophoneStop::default();
+    let open = || {
+        let microphone = Microphone::open(args.device.as_deref(), 16_000, args.duration, stop.clone())
+            .map_err(|error| failure(error.into()))?;
         eprintln!(
             "listening on {} ({}); press Ctrl-C to stop",
             microphone.device(),
             microphone.config()
         );
-        if let Ok(mut slot) = stop_slot.lock() {
-            *slot = Some(microphone.stop_handle());
-        }
         Ok(microphone)
     };
-    let on_interrupt: Box<dyn FnOnce()> = Box::new(move || {
-        if let Some(handle) = stop.lock().ok().and_then(|mut slot| slot.take()) {
-            eprintln!("stopping: recognizing what was recorded (Ctrl-C again to quit at once)");
-            handle.stop();
-        }
+    let on_interrupt: Box<dyn FnOnce()> = Box::new(|| {
+        eprintln!("stopping: recognizing what was recorded (Ctrl-C again to quit at once)");
+        stop.stop();
     });
     run_session(args, open, 0, Some(on_interrupt))
 }
