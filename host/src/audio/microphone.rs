@@ -272,9 +272,11 @@ where
     opening.device.build_input_stream::<T, _, _>(
         opening.stream_config(),
         move |data: &[T], _: &cpal::InputCallbackInfo| {
-            for frame in data.chunks_exact(channels) {
+            let frames = data.chunks_exact(channels);
+            // One atomic add per callback, not per frame: the indices follow from the first.
+            let first = state.captured.fetch_add(frames.len() as u64, Ordering::Relaxed);
+            for (index, frame) in (first..).zip(frames) {
                 let mono = frame.iter().map(|&sample| sample.to_sample::<f32>()).sum::<f32>() * scale;
-                let index = state.captured.fetch_add(1, Ordering::Relaxed);
                 if producer.push(mono).is_err() {
                     let _ = state
                         .lost_at
