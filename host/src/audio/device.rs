@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, HostTrait};
+
+use super::resample::MonoResampler;
 use cpal::{SampleFormat, SupportedStreamConfigRange};
 
 /// Capture or playback.
@@ -291,6 +293,7 @@ pub(crate) struct Opening {
     pub name: String,
     /// The configuration chosen.
     pub chosen: Chosen,
+    direction: Direction,
 }
 
 impl Opening {
@@ -298,7 +301,22 @@ impl Opening {
     pub(crate) fn new(direction: Direction, wanted: Option<&str>, wanted_rate: u32) -> Result<Self, AudioDeviceError> {
         let (device, name) = find(direction, wanted)?;
         let chosen = configure(direction, &device, &name, wanted_rate)?;
-        Ok(Self { device, name, chosen })
+        Ok(Self {
+            device,
+            name,
+            chosen,
+            direction,
+        })
+    }
+
+    /// The converter between `from_rate` and `to_rate` for this device's stream.
+    pub(crate) fn resampler(&self, from_rate: u32, to_rate: u32) -> Result<MonoResampler, AudioDeviceError> {
+        MonoResampler::new(from_rate, to_rate).map_err(|detail| AudioDeviceError::Unusable {
+            direction: self.direction,
+            device: self.name.clone(),
+            detail,
+            fix: "pick another device with --device NAME".into(),
+        })
     }
 
     /// The cpal stream configuration for [`Opening::chosen`].

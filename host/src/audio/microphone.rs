@@ -105,12 +105,7 @@ impl Microphone {
         stream
             .play()
             .map_err(|error| device::unusable(Direction::Input, &name, &error))?;
-        let resampler = MonoResampler::new(chosen.rate, output_rate).map_err(|detail| AudioDeviceError::Unusable {
-            direction: Direction::Input,
-            device: name.clone(),
-            detail,
-            fix: "pick another device with --device NAME".into(),
-        })?;
+        let resampler = opening.resampler(chosen.rate, output_rate)?;
         let frame_limit = duration.map_or(u64::MAX, |d| (d.as_secs_f64() * f64::from(chosen.rate)).round() as u64);
         tracing::info!("recording from {name} ({chosen})");
         Ok(Self {
@@ -171,6 +166,14 @@ impl Microphone {
         }
     }
 
+    fn failed(&self, detail: String) -> AudioDeviceError {
+        AudioDeviceError::Failed {
+            direction: Direction::Input,
+            device: self.device.clone(),
+            detail,
+        }
+    }
+
     /// Move what the audio thread captured into the resampler; end the recording when asked or
     /// when the duration is reached; fail at the first dropped frame or a device failure.
     fn take_captured(&mut self) -> Result<(), AudioDeviceError> {
@@ -191,11 +194,7 @@ impl Microphone {
             let (first, second) = chunk.as_slices();
             let pushed = self.resampler.push(first).and_then(|()| self.resampler.push(second));
             chunk.commit_all();
-            pushed.map_err(|detail| AudioDeviceError::Failed {
-                direction: Direction::Input,
-                device: self.device.clone(),
-                detail,
-            })?;
+            pushed.map_err(|detail| self.failed(detail))?;
             self.frames_taken += step.take;
         }
         match step.then {
@@ -203,11 +202,7 @@ impl Microphone {
             After::Finish => {
                 // Stop the device first, so nothing more is captured behind the end.
                 self.stream = None;
-                self.resampler.finish().map_err(|detail| AudioDeviceError::Failed {
-                    direction: Direction::Input,
-                    device: self.device.clone(),
-                    detail,
-                })
+                self.resampler.finish().map_err(|detail| self.failed(detail))
             }
             After::Overrun => Err(AudioDeviceError::Overrun {
                 device: self.device.clone(),

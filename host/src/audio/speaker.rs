@@ -71,12 +71,7 @@ impl Speaker {
         };
         let stream = build(&opening, consumer, Arc::clone(&played), &failure)
             .map_err(|error| device::unusable(Direction::Output, &name, &error))?;
-        let resampler = MonoResampler::new(source_rate, chosen.rate).map_err(|detail| AudioDeviceError::Unusable {
-            direction: Direction::Output,
-            device: name.clone(),
-            detail,
-            fix: "pick another device with --device NAME".into(),
-        })?;
+        let resampler = opening.resampler(source_rate, chosen.rate)?;
         tracing::info!("playing on {name} ({chosen})");
         Ok(Self {
             stream,
