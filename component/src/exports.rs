@@ -2,7 +2,9 @@
 //! delegates, so the logic stays callable (and tested) natively.
 
 use crate::Core;
-use crate::bindings::exports::azspeech::core::{config, connection, failures, messages, recognition, synthesis, types};
+use crate::bindings::exports::azspeech::core::{
+    config, connection, failures, link, messages, recognition, synthesis, types,
+};
 use crate::diagnostics::install_panic_hook;
 
 impl config::Guest for Core {
@@ -51,49 +53,86 @@ impl failures::Guest for Core {
         install_panic_hook();
         crate::failures::classify_close(code, &reason)
     }
+
+    fn classify_network(settings: config::Settings, failure: link::NetworkFailure) -> types::SpeechError {
+        install_panic_hook();
+        crate::link::network::classify(&settings, &failure)
+    }
 }
 
 impl recognition::Guest for Core {
-    type Session = crate::recognition::RecognitionSession;
+    type Recognizer = crate::recognition::Recognizer;
 }
 
-impl recognition::GuestSession for crate::recognition::RecognitionSession {
-    fn new(settings: config::Settings, options: recognition::RecognitionOptions) -> Self {
+impl recognition::GuestRecognizer for crate::recognition::Recognizer {
+    fn new(
+        settings: config::Settings,
+        options: recognition::RecognitionOptions,
+        policy: link::SessionPolicy,
+    ) -> Self {
         install_panic_hook();
-        Self::new(settings, options)
+        Self::new(settings, options, &policy)
     }
 
-    fn start(&self, now: u64, request_id: String) -> Result<recognition::TurnPlan, types::SpeechError> {
-        Self::start(self, now, &request_id)
+    fn handle_connected(&self, now: u64) {
+        Self::handle_connected(self, now);
     }
 
-    fn next_turn(&self, now: u64, request_id: String) -> Result<recognition::TurnPlan, types::SpeechError> {
-        Self::next_turn(self, now, &request_id)
+    fn handle_connect_failed(&self, now: u64, failure: link::ConnectFailure) {
+        Self::handle_connect_failed(self, now, failure);
     }
 
-    fn audio_header(&self, now: u64, pcm_len: u32) -> Result<Vec<u8>, recognition::AudioError> {
-        Self::audio_header(self, now, pcm_len)
+    fn handle_message(&self, now: u64, message: messages::WsMessage) {
+        Self::handle_message(self, now, message);
     }
 
-    fn finish(&self, now: u64) -> Result<messages::WsMessage, types::SpeechError> {
-        Self::finish(self, now)
+    fn handle_closed(&self, now: u64, close: link::CloseInfo) {
+        Self::handle_closed(self, now, close);
     }
 
-    fn receive(
-        &self,
-        now: u64,
-        message: messages::WsMessage,
-    ) -> Result<Vec<recognition::RecognitionEvent>, types::SpeechError> {
-        Self::receive(self, now, message)
+    fn push_audio(&self, now: u64, pcm_len: u32) -> Result<(), recognition::Backpressure> {
+        Self::push_audio(self, now, pcm_len)
     }
 
-    fn progress(&self) -> recognition::Progress {
-        Self::progress(self)
+    fn end_audio(&self, now: u64) {
+        Self::end_audio(self, now);
+    }
+
+    fn abort(&self, now: u64) {
+        Self::abort(self, now);
+    }
+
+    fn handle_timeout(&self, now: u64) {
+        Self::handle_timeout(self, now);
+    }
+
+    fn poll_connect(&self, now: u64) -> Option<link::ConnectRequest> {
+        Self::poll_connect(self, now)
+    }
+
+    fn poll_transmit(&self, now: u64) -> Option<link::Transmit> {
+        Self::poll_transmit(self, now)
+    }
+
+    fn poll_event(&self) -> Option<recognition::RecognitionEvent> {
+        Self::poll_event(self)
+    }
+
+    fn poll_timeout(&self) -> Option<u64> {
+        Self::poll_timeout(self)
+    }
+
+    fn acknowledged_bytes(&self) -> u64 {
+        Self::acknowledged_bytes(self)
+    }
+
+    fn is_done(&self) -> bool {
+        Self::is_done(self)
     }
 }
 
 impl synthesis::Guest for Core {
-    type Session = crate::synthesis::SynthesisSession;
+    type Synthesizer = crate::synthesis::Synthesizer;
 
     fn describe_format(name: String) -> Result<synthesis::FormatInfo, types::SpeechError> {
         install_panic_hook();
@@ -111,44 +150,65 @@ impl synthesis::Guest for Core {
     }
 }
 
-impl synthesis::GuestSession for crate::synthesis::SynthesisSession {
-    fn new(settings: config::Settings, options: synthesis::SynthesisOptions) -> Self {
+impl synthesis::GuestSynthesizer for crate::synthesis::Synthesizer {
+    fn new(settings: config::Settings, options: synthesis::SynthesisOptions, policy: link::SessionPolicy) -> Self {
         install_panic_hook();
-        Self::new(settings, options)
+        Self::new(settings, options, &policy)
     }
 
-    fn speak_text(
-        &self,
-        now: u64,
-        request_id: String,
-        text: String,
-    ) -> Result<Vec<messages::WsMessage>, types::SpeechError> {
-        Self::speak_text(self, now, &request_id, &text)
+    fn speak_text(&self, text: String) -> Result<u32, types::SpeechError> {
+        Self::speak_text(self, &text)
     }
 
-    fn speak_ssml(
-        &self,
-        now: u64,
-        request_id: String,
-        ssml: String,
-    ) -> Result<Vec<messages::WsMessage>, types::SpeechError> {
-        Self::speak_ssml(self, now, &request_id, &ssml)
+    fn speak_ssml(&self, ssml: String) -> Result<u32, types::SpeechError> {
+        Self::speak_ssml(self, &ssml)
     }
 
-    fn receive(
-        &self,
-        now: u64,
-        message: messages::WsMessage,
-    ) -> Result<Vec<synthesis::SynthesisEvent>, types::SpeechError> {
-        Self::receive(self, now, message)
+    fn end_input(&self, now: u64) {
+        Self::end_input(self, now);
     }
 
-    fn receive_binary_head(
-        &self,
-        now: u64,
-        head: Vec<u8>,
-        frame_len: u32,
-    ) -> Result<Vec<synthesis::SynthesisEvent>, types::SpeechError> {
-        Self::receive_binary_head(self, now, &head, frame_len)
+    fn handle_connected(&self, now: u64) {
+        Self::handle_connected(self, now);
+    }
+
+    fn handle_connect_failed(&self, now: u64, failure: link::ConnectFailure) {
+        Self::handle_connect_failed(self, now, failure);
+    }
+
+    fn handle_message(&self, now: u64, message: messages::WsMessage) {
+        Self::handle_message(self, now, message);
+    }
+
+    fn handle_binary_head(&self, now: u64, head: Vec<u8>, frame_len: u32) {
+        Self::handle_binary_head(self, now, &head, frame_len);
+    }
+
+    fn handle_closed(&self, now: u64, close: link::CloseInfo) {
+        Self::handle_closed(self, now, close);
+    }
+
+    fn handle_timeout(&self, now: u64) {
+        Self::handle_timeout(self, now);
+    }
+
+    fn poll_connect(&self, now: u64) -> Option<link::ConnectRequest> {
+        Self::poll_connect(self, now)
+    }
+
+    fn poll_transmit(&self, now: u64) -> Option<link::Transmit> {
+        Self::poll_transmit(self, now)
+    }
+
+    fn poll_event(&self) -> Option<synthesis::SynthesisEvent> {
+        Self::poll_event(self)
+    }
+
+    fn poll_timeout(&self) -> Option<u64> {
+        Self::poll_timeout(self)
+    }
+
+    fn is_done(&self) -> bool {
+        Self::is_done(self)
     }
 }

@@ -40,6 +40,7 @@ pub mod connection;
 pub mod diagnostics;
 pub mod exports;
 pub mod failures;
+pub mod link;
 pub mod recognition;
 pub mod ssml;
 pub mod synthesis;

@@ -7,9 +7,9 @@
 use azspeech_component::bindings::exports::azspeech::core::config::{Setting, SettingSource, SettingValue, Settings};
 use azspeech_component::bindings::exports::azspeech::core::messages::WsMessage;
 use azspeech_component::bindings::exports::azspeech::core::recognition::{
-    AudioError, AudioFormat, OutputFormat, Profanity, RecognitionEvent, RecognitionMode, RecognitionOptions,
-    RecognitionStatus, TurnPlan,
+    AudioFormat, OutputFormat, Profanity, RecognitionMode, RecognitionOptions, RecognitionStatus,
 };
+use azspeech_component::recognition::session::{AudioError, TurnEvent as RecognitionEvent, TurnPlan};
 use azspeech_component::bindings::exports::azspeech::core::types::SpeechError;
 use azspeech_component::config;
 use azspeech_component::recognition::RecognitionSession;

@@ -24,13 +24,18 @@ pub use bindings::exports::azspeech::core::config::{Endpoint, Setting, SettingSo
 pub use bindings::exports::azspeech::core::connection::{
     AuthPlan, BearerPlan, ConnectionPlan, KeySlot, RequestIds, RequestKind, StsPlan, TokenFormat,
 };
+pub use bindings::exports::azspeech::core::link::{
+    AudioTransmit, CloseFrame, CloseInfo, ConnectFailure, ConnectRequest, CredentialFailure, NetworkErrorKind,
+    NetworkFailure, Pace, ReconnectNotice, SessionFailure, SessionNotice, SessionPolicy, Transmit, UpgradeRejection,
+};
 pub use bindings::exports::azspeech::core::messages::{PayloadRange, WsMessage};
 pub use bindings::exports::azspeech::core::recognition::{
-    Alternative, AudioError, AudioFormat, OutputFormat, PartialResult, PhraseResult, Profanity, Progress,
-    RecognitionEvent, RecognitionMode, RecognitionOptions, RecognitionStatus, RecognizedWord, TurnPlan, TurnSummary,
+    Alternative, AudioFormat, Backpressure, OutputFormat, PartialResult, PhraseResult, Profanity, RecognitionEvent,
+    RecognitionMode, RecognitionOptions, RecognitionStatus, RecognitionSummary, RecognizedWord,
 };
 pub use bindings::exports::azspeech::core::synthesis::{
-    AudioEncoding, Bookmark, Boundary, FormatInfo, SynthesisEvent, SynthesisOptions, Viseme,
+    AudioEncoding, Bookmark, Boundary, FormatInfo, RequestRestart, SynthesisEvent, SynthesisOptions,
+    SynthesisSummary, Viseme,
 };
 pub use bindings::exports::azspeech::core::types::{
     AuthMode, Cloud, ConfigError, ConfigErrorCode, CredentialSource, EndpointKind, FailureDetail, Finding, Level,
@@ -239,153 +244,44 @@ impl CoreInstance {
             .map_err(trap("failures.classify-close"))
     }
 
-    /// `recognition.session` constructor.
-    pub fn recognition_session(
+    /// `failures.classify-network`.
+    pub fn classify_network(&mut self, settings: &Settings, failure: &NetworkFailure) -> Result<SpeechError, CoreError> {
+        self.core
+            .azspeech_core_failures()
+            .call_classify_network(&mut self.store, settings, failure)
+            .map_err(trap("failures.classify-network"))
+    }
+
+    /// `recognition.recognizer` constructor.
+    pub fn recognizer(
         &mut self,
         settings: &Settings,
         options: &RecognitionOptions,
-    ) -> Result<ResourceAny, CoreError> {
-        self.core
+        policy: &SessionPolicy,
+    ) -> Result<Recognizer, CoreError> {
+        let resource = self
+            .core
             .azspeech_core_recognition()
-            .session()
-            .call_constructor(&mut self.store, settings, options)
-            .map_err(trap("recognition.session"))
+            .recognizer()
+            .call_constructor(&mut self.store, settings, options, policy.clone())
+            .map_err(trap("recognition.recognizer"))?;
+        Ok(Recognizer(resource))
     }
 
-    /// `recognition.session.start`.
-    pub fn recognition_start(
-        &mut self,
-        session: ResourceAny,
-        now: u64,
-        request_id: &str,
-    ) -> Result<Result<TurnPlan, SpeechError>, CoreError> {
-        self.core
-            .azspeech_core_recognition()
-            .session()
-            .call_start(&mut self.store, session, now, request_id)
-            .map_err(trap("recognition.session.start"))
-    }
-
-    /// `recognition.session.next-turn`.
-    pub fn recognition_next_turn(
-        &mut self,
-        session: ResourceAny,
-        now: u64,
-        request_id: &str,
-    ) -> Result<Result<TurnPlan, SpeechError>, CoreError> {
-        self.core
-            .azspeech_core_recognition()
-            .session()
-            .call_next_turn(&mut self.store, session, now, request_id)
-            .map_err(trap("recognition.session.next-turn"))
-    }
-
-    /// `recognition.session.progress`.
-    pub fn recognition_progress(&mut self, session: ResourceAny) -> Result<Progress, CoreError> {
-        self.core
-            .azspeech_core_recognition()
-            .session()
-            .call_progress(&mut self.store, session)
-            .map_err(trap("recognition.session.progress"))
-    }
-
-    /// `recognition.session.audio-header`.
-    pub fn recognition_audio_header(
-        &mut self,
-        session: ResourceAny,
-        now: u64,
-        pcm_len: u32,
-    ) -> Result<Result<Vec<u8>, AudioError>, CoreError> {
-        self.core
-            .azspeech_core_recognition()
-            .session()
-            .call_audio_header(&mut self.store, session, now, pcm_len)
-            .map_err(trap("recognition.session.audio-header"))
-    }
-
-    /// `recognition.session.finish`.
-    pub fn recognition_finish(
-        &mut self,
-        session: ResourceAny,
-        now: u64,
-    ) -> Result<Result<WsMessage, SpeechError>, CoreError> {
-        self.core
-            .azspeech_core_recognition()
-            .session()
-            .call_finish(&mut self.store, session, now)
-            .map_err(trap("recognition.session.finish"))
-    }
-
-    /// `recognition.session.receive`.
-    pub fn recognition_receive(
-        &mut self,
-        session: ResourceAny,
-        now: u64,
-        message: &WsMessage,
-    ) -> Result<Result<Vec<RecognitionEvent>, SpeechError>, CoreError> {
-        self.core
-            .azspeech_core_recognition()
-            .session()
-            .call_receive(&mut self.store, session, now, message)
-            .map_err(trap("recognition.session.receive"))
-    }
-
-    /// `synthesis.session` constructor.
-    pub fn synthesis_session(
+    /// `synthesis.synthesizer` constructor.
+    pub fn synthesizer(
         &mut self,
         settings: &Settings,
         options: &SynthesisOptions,
-    ) -> Result<ResourceAny, CoreError> {
-        self.core
+        policy: &SessionPolicy,
+    ) -> Result<Synthesizer, CoreError> {
+        let resource = self
+            .core
             .azspeech_core_synthesis()
-            .session()
-            .call_constructor(&mut self.store, settings, options)
-            .map_err(trap("synthesis.session"))
-    }
-
-    /// `synthesis.session.speak-text`.
-    pub fn synthesis_speak_text(
-        &mut self,
-        session: ResourceAny,
-        now: u64,
-        request_id: &str,
-        text: &str,
-    ) -> Result<Result<Vec<WsMessage>, SpeechError>, CoreError> {
-        self.core
-            .azspeech_core_synthesis()
-            .session()
-            .call_speak_text(&mut self.store, session, now, request_id, text)
-            .map_err(trap("synthesis.session.speak-text"))
-    }
-
-    /// `synthesis.session.speak-ssml`.
-    pub fn synthesis_speak_ssml(
-        &mut self,
-        session: ResourceAny,
-        now: u64,
-        request_id: &str,
-        ssml: &str,
-    ) -> Result<Result<Vec<WsMessage>, SpeechError>, CoreError> {
-        self.core
-            .azspeech_core_synthesis()
-            .session()
-            .call_speak_ssml(&mut self.store, session, now, request_id, ssml)
-            .map_err(trap("synthesis.session.speak-ssml"))
-    }
-
-    /// `synthesis.session.receive-binary-head`: only the header block of a binary frame goes in.
-    pub fn synthesis_receive_binary_head(
-        &mut self,
-        session: ResourceAny,
-        now: u64,
-        head: &[u8],
-        frame_len: u32,
-    ) -> Result<Result<Vec<SynthesisEvent>, SpeechError>, CoreError> {
-        self.core
-            .azspeech_core_synthesis()
-            .session()
-            .call_receive_binary_head(&mut self.store, session, now, head, frame_len)
-            .map_err(trap("synthesis.session.receive-binary-head"))
+            .synthesizer()
+            .call_constructor(&mut self.store, settings, options, policy.clone())
+            .map_err(trap("synthesis.synthesizer"))?;
+        Ok(Synthesizer(resource))
     }
 
     /// `synthesis.describe-format`.
@@ -416,22 +312,104 @@ impl CoreInstance {
             .map_err(trap("synthesis.split-text"))
     }
 
-    /// `synthesis.session.receive`.
-    pub fn synthesis_receive(
-        &mut self,
-        session: ResourceAny,
-        now: u64,
-        message: &WsMessage,
-    ) -> Result<Result<Vec<SynthesisEvent>, SpeechError>, CoreError> {
-        self.core
-            .azspeech_core_synthesis()
-            .session()
-            .call_receive(&mut self.store, session, now, message)
-            .map_err(trap("synthesis.session.receive"))
-    }
-
     /// Drop a session resource inside the guest.
     pub fn drop_session(&mut self, session: ResourceAny) -> Result<(), CoreError> {
         session.resource_drop(&mut self.store).map_err(trap("resource drop"))
     }
 }
+
+/// Typed calls on one resource of the core. `$accessor` picks the interface, `$resource` the
+/// resource inside it; each method maps a trap to [`CoreError::Trap`].
+macro_rules! resource_calls {
+    ($handle:ident, $interface:ident, $resource:ident, $name:literal, {
+        $( $(#[$doc:meta])* fn $method:ident => $call:ident ( $( $arg:ident : $ty:ty ),* ) -> $ret:ty; )*
+    }) => {
+        impl $handle {
+            $(
+                $(#[$doc])*
+                pub fn $method(&self, core: &mut CoreInstance $(, $arg: $ty)*) -> Result<$ret, CoreError> {
+                    core.core
+                        .$interface()
+                        .$resource()
+                        .$call(&mut core.store, self.0 $(, $arg)*)
+                        .map_err(trap(concat!($name, ".", stringify!($method))))
+                }
+            )*
+
+            /// Drop the resource inside the guest.
+            pub fn drop(self, core: &mut CoreInstance) -> Result<(), CoreError> {
+                self.0.resource_drop(&mut core.store).map_err(trap("resource drop"))
+            }
+        }
+    };
+}
+
+/// A `recognition.recognizer` resource of one [`CoreInstance`].
+#[derive(Debug, Clone, Copy)]
+pub struct Recognizer(ResourceAny);
+
+resource_calls!(Recognizer, azspeech_core_recognition, recognizer, "recognizer", {
+    /// `handle-connected`.
+    fn handle_connected => call_handle_connected(now: u64) -> ();
+    /// `handle-connect-failed`.
+    fn handle_connect_failed => call_handle_connect_failed(now: u64, failure: &ConnectFailure) -> ();
+    /// `handle-message`.
+    fn handle_message => call_handle_message(now: u64, message: &WsMessage) -> ();
+    /// `handle-closed`.
+    fn handle_closed => call_handle_closed(now: u64, close: &CloseInfo) -> ();
+    /// `push-audio`.
+    fn push_audio => call_push_audio(now: u64, pcm_len: u32) -> Result<(), Backpressure>;
+    /// `end-audio`.
+    fn end_audio => call_end_audio(now: u64) -> ();
+    /// `abort`.
+    fn abort => call_abort(now: u64) -> ();
+    /// `handle-timeout`.
+    fn handle_timeout => call_handle_timeout(now: u64) -> ();
+    /// `poll-connect`.
+    fn poll_connect => call_poll_connect(now: u64) -> Option<ConnectRequest>;
+    /// `poll-transmit`.
+    fn poll_transmit => call_poll_transmit(now: u64) -> Option<Transmit>;
+    /// `poll-event`.
+    fn poll_event => call_poll_event() -> Option<RecognitionEvent>;
+    /// `poll-timeout`.
+    fn poll_timeout => call_poll_timeout() -> Option<u64>;
+    /// `acknowledged-bytes`.
+    fn acknowledged_bytes => call_acknowledged_bytes() -> u64;
+    /// `is-done`.
+    fn is_done => call_is_done() -> bool;
+});
+
+/// A `synthesis.synthesizer` resource of one [`CoreInstance`].
+#[derive(Debug, Clone, Copy)]
+pub struct Synthesizer(ResourceAny);
+
+resource_calls!(Synthesizer, azspeech_core_synthesis, synthesizer, "synthesizer", {
+    /// `speak-text`.
+    fn speak_text => call_speak_text(text: &str) -> Result<u32, SpeechError>;
+    /// `speak-ssml`.
+    fn speak_ssml => call_speak_ssml(ssml: &str) -> Result<u32, SpeechError>;
+    /// `end-input`.
+    fn end_input => call_end_input(now: u64) -> ();
+    /// `handle-connected`.
+    fn handle_connected => call_handle_connected(now: u64) -> ();
+    /// `handle-connect-failed`.
+    fn handle_connect_failed => call_handle_connect_failed(now: u64, failure: &ConnectFailure) -> ();
+    /// `handle-message`.
+    fn handle_message => call_handle_message(now: u64, message: &WsMessage) -> ();
+    /// `handle-binary-head`.
+    fn handle_binary_head => call_handle_binary_head(now: u64, head: &[u8], frame_len: u32) -> ();
+    /// `handle-closed`.
+    fn handle_closed => call_handle_closed(now: u64, close: &CloseInfo) -> ();
+    /// `handle-timeout`.
+    fn handle_timeout => call_handle_timeout(now: u64) -> ();
+    /// `poll-connect`.
+    fn poll_connect => call_poll_connect(now: u64) -> Option<ConnectRequest>;
+    /// `poll-transmit`.
+    fn poll_transmit => call_poll_transmit(now: u64) -> Option<Transmit>;
+    /// `poll-event`.
+    fn poll_event => call_poll_event() -> Option<SynthesisEvent>;
+    /// `poll-timeout`.
+    fn poll_timeout => call_poll_timeout() -> Option<u64>;
+    /// `is-done`.
+    fn is_done => call_is_done() -> bool;
+});

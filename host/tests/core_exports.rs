@@ -122,8 +122,47 @@ fn connection_and_failure_exports() {
     );
 }
 
+fn policy() -> SessionPolicy {
+    SessionPolicy {
+        seed: 42,
+        max_attempts: None,
+        backoff_initial_ms: None,
+        backoff_max_ms: None,
+        max_connection_ms: None,
+        idle_ms: None,
+        response_timeout_ms: None,
+        pace: Pace::Max,
+        key_slot: KeySlot::Primary,
+    }
+}
+
+fn path_of(message: &WsMessage) -> String {
+    match message {
+        WsMessage::Text(text) => text
+            .lines()
+            .find(|l| l.starts_with("Path:"))
+            .unwrap_or_default()
+            .to_owned(),
+        WsMessage::Binary(_) => "binary".to_owned(),
+    }
+}
+
+fn request_id_of(message: &WsMessage) -> String {
+    match message {
+        WsMessage::Text(text) => text
+            .lines()
+            .find_map(|l| l.strip_prefix("X-RequestId:"))
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+        WsMessage::Binary(_) => String::new(),
+    }
+}
+
+/// The recognizer through wasmtime: connect, frames, audio as ranges of the driver's buffer,
+/// a phrase, a dropped connection with replay, the end of audio and `finished`.
 #[test]
-fn recognition_session_exports() {
+fn recognizer_exports() {
     let mut core = core();
     let options = RecognitionOptions {
         mode: RecognitionMode::Conversation,
@@ -139,106 +178,97 @@ fn recognition_session_exports() {
         },
         max_unacknowledged_ms: None,
     };
-    let session = core
-        .recognition_session(&loopback_settings(), &options)
+    let recognizer = core
+        .recognizer(&loopback_settings(), &options, &policy())
         .expect("constructor");
-    let request_id = "0123456789abcdef0123456789abcdef";
-    let turn = core
-        .recognition_start(session, 0, request_id)
-        .expect("call")
-        .expect("starts");
-    let paths: Vec<String> = turn
-        .frames
+    let request = recognizer.poll_connect(&mut core, 0).expect("call").expect("connect at once");
+    assert!(request.plan.url.starts_with("ws://127.0.0.1:5000/"), "{}", request.plan.url);
+    assert_eq!(request.attempt, 1);
+    recognizer.handle_connected(&mut core, 1).expect("call");
+    recognizer.push_audio(&mut core, 1, 6400).expect("call").expect("accepted");
+    let mut sent = Vec::new();
+    while let Some(transmit) = recognizer.poll_transmit(&mut core, 2).expect("call") {
+        sent.push(transmit);
+    }
+    let mut messages = sent.iter().filter_map(|t| match t {
+        Transmit::Message(m) => Some(m),
+        _ => None,
+    });
+    let config = messages.next().expect("speech.config");
+    assert_eq!(path_of(config), "Path:speech.config");
+    let context = messages.next().expect("speech.context");
+    assert_eq!(path_of(context), "Path:speech.context");
+    let request_id = request_id_of(context);
+    let audio: Vec<(u64, u64)> = sent
         .iter()
-        .map(|frame| match frame {
-            WsMessage::Text(text) => text
-                .lines()
-                .find(|l| l.starts_with("Path:"))
-                .unwrap_or_default()
-                .to_owned(),
-            WsMessage::Binary(_) => "binary".to_owned(),
+        .filter_map(|t| match t {
+            Transmit::Audio(a) => Some((a.start, a.end)),
+            _ => None,
         })
         .collect();
-    assert_eq!(
-        paths,
-        ["Path:speech.config", "Path:speech.context", "binary"],
-        "config, context, WAV header"
-    );
-    let header = core
-        .recognition_audio_header(session, 0, 3200)
-        .expect("call")
-        .expect("a header");
-    assert_eq!(
-        usize::from(u16::from_be_bytes([header[0], header[1]])) + 2,
-        header.len()
-    );
-    assert!(
-        matches!(
-            core.recognition_audio_header(session, 0, 3).expect("call"),
-            Err(AudioError::Failed(_))
-        ),
-        "odd PCM length"
-    );
-    assert_eq!(core.recognition_progress(session).expect("call").sent_bytes, 3200);
-    let turn_start = WsMessage::Text(format!(
-        "X-RequestId:{request_id}\r\nContent-Type:application/json; charset=utf-8\r\nPath:turn.start\r\n\r\n{{\"context\":{{\"serviceTag\":\"t\"}}}}"
-    ));
-    let events = core
-        .recognition_receive(session, 0, &turn_start)
-        .expect("call")
-        .expect("parses");
-    assert!(
-        matches!(events.as_slice(), [RecognitionEvent::TurnStarted(Some(tag))] if tag == "t"),
-        "{events:?}"
-    );
+    assert_eq!(audio, [(0, 3200), (3200, 6400)], "two 100-ms chunks named by range");
     let phrase = WsMessage::Text(format!(
         "X-RequestId:{request_id}\r\nPath:speech.phrase\r\n\r\n{{\"RecognitionStatus\":\"Success\",\"DisplayText\":\"Hi.\",\"Offset\":0,\"Duration\":1000000}}"
     ));
-    let events = core
-        .recognition_receive(session, 0, &phrase)
-        .expect("call")
-        .expect("parses");
-    assert!(
-        matches!(events.as_slice(), [RecognitionEvent::Phrase(p)] if p.text == "Hi."),
-        "{events:?}"
-    );
+    recognizer.handle_message(&mut core, 3, &phrase).expect("call");
+    assert_eq!(recognizer.acknowledged_bytes(&mut core).expect("call"), 3200);
+    // The connection drops: the core schedules a reconnect and replays from 3200.
+    let drop = CloseInfo::Frame(CloseFrame {
+        code: 1011,
+        reason: "Internal server error".into(),
+    });
+    recognizer.handle_closed(&mut core, 4, &drop).expect("call");
+    let wake = recognizer.poll_timeout(&mut core).expect("call").expect("a reconnect time");
+    assert!((54..=104).contains(&wake), "backoff of 50-100 ms: {wake}");
+    assert!(recognizer.poll_connect(&mut core, 4).expect("call").is_none(), "not yet");
+    let again = recognizer.poll_connect(&mut core, wake).expect("call").expect("reconnect");
+    assert_eq!(again.attempt, 2);
+    let id = |r: &ConnectRequest| r.plan.headers.iter().find(|(n, _)| n == "X-ConnectionId").map(|(_, v)| v.clone());
+    assert_eq!(id(&again), id(&request), "the same X-ConnectionId on every reconnect");
+    recognizer.handle_connected(&mut core, wake).expect("call");
+    recognizer.end_audio(&mut core, wake).expect("call");
+    let mut replay = Vec::new();
+    let mut context = None;
+    while let Some(transmit) = recognizer.poll_transmit(&mut core, wake).expect("call") {
+        match transmit {
+            Transmit::Audio(a) => replay.push((a.start, a.end)),
+            Transmit::Message(m) if path_of(&m) == "Path:speech.context" => context = Some(request_id_of(&m)),
+            _ => {}
+        }
+    }
+    assert_eq!(replay, [(3200, 6400)], "only the unacknowledged audio is replayed");
+    let second_id = context.expect("a new turn");
+    assert_ne!(second_id, request_id, "a new X-RequestId");
+    for (path, body) in [
+        ("speech.phrase", "{\"RecognitionStatus\":\"Success\",\"DisplayText\":\"There.\",\"Offset\":0,\"Duration\":1000000}"),
+        ("turn.end", "{}"),
+    ] {
+        let message = WsMessage::Text(format!("X-RequestId:{second_id}\r\nPath:{path}\r\n\r\n{body}"));
+        recognizer.handle_message(&mut core, wake + 1, &message).expect("call");
+    }
+    let mut phrases = Vec::new();
+    let mut finished = None;
+    while let Some(event) = recognizer.poll_event(&mut core).expect("call") {
+        match event {
+            RecognitionEvent::Phrase(p) => phrases.push((p.text, p.offset)),
+            RecognitionEvent::Finished(summary) => finished = Some(summary),
+            _ => {}
+        }
+    }
     assert_eq!(
-        core.recognition_progress(session).expect("call").acknowledged_bytes,
-        3200,
-        "100 ms acknowledged"
+        phrases,
+        [("Hi.".to_owned(), 0), ("There.".to_owned(), 1_000_000)],
+        "offsets rebased onto the unbroken stream"
     );
-    let early = core
-        .recognition_next_turn(session, 0, "fedcba9876543210fedcba9876543210")
-        .expect("call");
-    assert!(
-        matches!(early, Err(SpeechError::BadRequest(_))),
-        "a new turn only after turn.end: {early:?}"
-    );
-    let turn_end = WsMessage::Text(format!("X-RequestId:{request_id}\r\nPath:turn.end\r\n\r\n{{}}"));
-    let events = core
-        .recognition_receive(session, 0, &turn_end)
-        .expect("call")
-        .expect("parses");
-    assert!(
-        matches!(events.as_slice(), [RecognitionEvent::TurnEnded(_)]),
-        "{events:?}"
-    );
-    let next = core
-        .recognition_next_turn(session, 0, "fedcba9876543210fedcba9876543210")
-        .expect("call")
-        .expect("next turn");
-    assert_eq!(next.replay_from, 3200, "everything acknowledged: nothing to replay");
-    assert!(!next.frames.is_empty());
-    let end = core.recognition_finish(session, 0).expect("call").expect("end frame");
-    assert!(
-        matches!(end, WsMessage::Binary(ref b) if b.len() == usize::from(u16::from_be_bytes([b[0], b[1]])) + 2),
-        "empty payload"
-    );
-    core.drop_session(session).expect("drop");
+    let summary = finished.expect("finished");
+    assert_eq!((summary.recognized, summary.connections, summary.reconnects), (2, 2, 1));
+    assert!(recognizer.is_done(&mut core).expect("call"));
+    recognizer.drop(&mut core).expect("drop");
 }
 
+/// The synthesizer through wasmtime: queued text, frames, audio ranges, `finished`.
 #[test]
-fn synthesis_session_exports() {
+fn synthesizer_exports() {
     let mut core = core();
     let format = core
         .synthesis_describe_format("riff-24khz-16bit-mono-pcm")
@@ -269,32 +299,48 @@ fn synthesis_session_exports() {
         visemes: false,
         bookmarks: false,
     };
-    let session = core
-        .synthesis_session(&loopback_settings(), &options)
+    let synthesizer = core
+        .synthesizer(&loopback_settings(), &options, &policy())
         .expect("constructor");
-    let request_id = "0123456789abcdef0123456789abcdef";
-    let frames = core
-        .synthesis_speak_text(session, 0, request_id, "Hello <world> & friends")
-        .expect("call")
-        .expect("frames");
-    let ssml = frames.iter().find_map(|f| match f {
-        WsMessage::Text(t) if t.contains("Path:ssml") => Some(t.clone()),
-        _ => None,
-    });
     assert!(
-        ssml.expect("an ssml frame")
-            .contains("Hello &lt;world&gt; &amp; friends")
+        synthesizer.speak_ssml(&mut core, "<speak><voice>").expect("call").is_err(),
+        "malformed SSML is rejected when queued"
     );
-    let bad = core
-        .synthesis_speak_ssml(session, 0, "fedcba9876543210fedcba9876543210", "<speak><voice>")
+    assert_eq!(synthesizer.speak_text(&mut core, "Hello <world> & friends").expect("call").ok(), Some(0));
+    synthesizer.end_input(&mut core, 0).expect("call");
+    synthesizer.poll_connect(&mut core, 0).expect("call").expect("connect");
+    synthesizer.handle_connected(&mut core, 1).expect("call");
+    let mut frames = Vec::new();
+    while let Some(Transmit::Message(message)) = synthesizer.poll_transmit(&mut core, 1).expect("call") {
+        frames.push(message);
+    }
+    let ssml = frames.iter().find(|f| path_of(f) == "Path:ssml").expect("an ssml frame");
+    let request_id = request_id_of(ssml);
+    assert!(matches!(ssml, WsMessage::Text(t) if t.contains("Hello &lt;world&gt; &amp; friends")));
+    let head = format!("Path:audio\r\nX-RequestId:{request_id}\r\n");
+    let mut frame = (head.len() as u16).to_be_bytes().to_vec();
+    frame.extend_from_slice(head.as_bytes());
+    synthesizer
+        .handle_binary_head(&mut core, 2, &frame, frame.len() as u32 + 480)
         .expect("call");
-    assert!(bad.is_err(), "malformed SSML is rejected before sending");
     let turn_end = WsMessage::Text(format!("X-RequestId:{request_id}\r\nPath:turn.end\r\n\r\n{{}}"));
-    let events = core.synthesis_receive(session, 0, &turn_end).expect("call");
-    assert!(events.is_ok(), "{events:?}");
-    let head = b"\x00\x1cPath:audio\r\nX-RequestId:x\r\n";
-    let _ = core.synthesis_receive_binary_head(session, 0, head, 100).expect("call");
-    core.drop_session(session).expect("drop");
+    synthesizer.handle_message(&mut core, 3, &turn_end).expect("call");
+    let mut audio = Vec::new();
+    let mut finished = None;
+    while let Some(event) = synthesizer.poll_event(&mut core).expect("call") {
+        match event {
+            SynthesisEvent::Audio(range) => audio.push((range.start as usize, range.len)),
+            SynthesisEvent::Finished(summary) => finished = Some(summary),
+            _ => {}
+        }
+    }
+    assert_eq!(audio, [(frame.len(), 480)], "the audio's range in the frame");
+    assert_eq!(finished.map(|s| (s.audio_bytes, s.requests)), Some((480, 1)));
+    assert!(matches!(
+        synthesizer.poll_transmit(&mut core, 4).expect("call"),
+        Some(Transmit::Close(CloseFrame { code: 1000, .. }))
+    ));
+    synthesizer.drop(&mut core).expect("drop");
 }
 
 #[test]

@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use crate::bindings::exports::azspeech::core::synthesis::{Bookmark, Boundary, SynthesisEvent, Viseme};
+use super::session::RequestEvent;
+use crate::bindings::exports::azspeech::core::synthesis::{Bookmark, Boundary, Viseme};
 use crate::bindings::exports::azspeech::core::types::SpeechError;
 use crate::usp::path;
 use crate::wire::json;
@@ -49,7 +50,7 @@ fn boundary(data: &Value, input: &str, cursor: &mut usize) -> Result<Boundary, S
 }
 
 /// The events of one `audio.metadata` body. Unknown entry types become `ignored` events.
-pub fn parse(body: &str, input: &str, cursors: &mut Cursors) -> Result<Vec<SynthesisEvent>, SpeechError> {
+pub fn parse(body: &str, input: &str, cursors: &mut Cursors) -> Result<Vec<RequestEvent>, SpeechError> {
     let value = json::body(path::AUDIO_METADATA, body)?;
     let entries = json::array(&value, "Metadata").map_err(bad)?;
     let mut events = Vec::with_capacity(entries.len());
@@ -62,15 +63,15 @@ pub fn parse(body: &str, input: &str, cursors: &mut Cursors) -> Result<Vec<Synth
                 let punctuation = json::string(text, "BoundaryType").map_err(bad)? == Some("PunctuationBoundary");
                 let found = boundary(data, input, &mut cursors.words).map_err(bad)?;
                 if punctuation {
-                    SynthesisEvent::PunctuationBoundary(found)
+                    RequestEvent::PunctuationBoundary(found)
                 } else {
-                    SynthesisEvent::WordBoundary(found)
+                    RequestEvent::WordBoundary(found)
                 }
             }
             "SentenceBoundary" => {
-                SynthesisEvent::SentenceBoundary(boundary(data, input, &mut cursors.sentences).map_err(bad)?)
+                RequestEvent::SentenceBoundary(boundary(data, input, &mut cursors.sentences).map_err(bad)?)
             }
-            "Viseme" => SynthesisEvent::Viseme(Viseme {
+            "Viseme" => RequestEvent::Viseme(Viseme {
                 offset: json::uint(data, "Offset").map_err(bad)?.unwrap_or(0),
                 viseme_id: json::uint(data, "VisemeId")
                     .map_err(bad)?
@@ -82,15 +83,15 @@ pub fn parse(body: &str, input: &str, cursors: &mut Cursors) -> Result<Vec<Synth
                     .to_owned(),
                 is_last_animation: json::boolean(data, "IsLastAnimation").map_err(bad)?.unwrap_or(false),
             }),
-            "Bookmark" => SynthesisEvent::Bookmark(Bookmark {
+            "Bookmark" => RequestEvent::Bookmark(Bookmark {
                 offset: json::uint(data, "Offset").map_err(bad)?.unwrap_or(0),
                 name: json::string(data, "Bookmark")
                     .map_err(bad)?
                     .unwrap_or_default()
                     .to_owned(),
             }),
-            "SessionEnd" => SynthesisEvent::SessionEnd(json::uint(data, "Offset").map_err(bad)?.unwrap_or(0)),
-            other => SynthesisEvent::Ignored(format!(
+            "SessionEnd" => RequestEvent::SessionEnd(json::uint(data, "Offset").map_err(bad)?.unwrap_or(0)),
+            other => RequestEvent::Ignored(format!(
                 "audio.metadata entry of type `{}`",
                 crate::failures::excerpt(other)
             )),

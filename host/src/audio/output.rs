@@ -106,6 +106,35 @@ impl AudioWriter {
         Ok(())
     }
 
+    /// Audio bytes written so far (the header not counted).
+    pub fn audio_len(&self) -> u64 {
+        self.data_len
+    }
+
+    /// Where the audio goes, as given.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Cut the audio back to its first `audio_len` bytes, so the next write continues from
+    /// there. `Ok(false)`: the destination is a stream (stdout, a FIFO) that cannot be rewound.
+    pub fn truncate_audio(&mut self, audio_len: u64) -> Result<bool, AudioOutputError> {
+        if audio_len >= self.data_len {
+            return Ok(true);
+        }
+        let Some(Destination::File { file, .. }) = self.destination.as_mut() else {
+            return Ok(false);
+        };
+        let end = self.header_len as u64 + audio_len;
+        let result = file.set_len(end).and_then(|()| file.seek(SeekFrom::Start(end)).map(|_| ()));
+        result.map_err(|error| AudioOutputError {
+            path: self.label.clone(),
+            error,
+        })?;
+        self.data_len = audio_len;
+        Ok(true)
+    }
+
     fn raw_write(&mut self, bytes: &[u8]) -> Result<(), AudioOutputError> {
         let result = match self.destination.as_mut() {
             Some(Destination::File { file, .. }) => file.write_all(bytes),
@@ -188,6 +217,20 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn truncating_rewinds_a_file_but_not_a_stream() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.wav");
+        let mut writer = AudioWriter::create(&path, Some(&fake_header(None))).expect("create");
+        writer.write(b"first sentence;").expect("write");
+        writer.write(b"torn half").expect("write");
+        assert!(writer.truncate_audio(15).expect("truncate"));
+        writer.write(b"second sentence.").expect("write");
+        assert_eq!(writer.finish(None).expect("finish"), 31);
+        let bytes = std::fs::read(&path).expect("read");
+        assert_eq!(&bytes[fake_header(None).len()..], b"first sentence;second sentence.");
+    }
+
     #[test]
     fn a_fifo_is_written_in_place_and_a_symlink_is_followed() {
         use std::os::unix::fs::FileTypeExt;

@@ -104,9 +104,6 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
 
         // 1. Text to speech, into a WAV file written as the audio arrives.
         let format_name = "riff-16khz-16bit-mono-pcm";
-        let format = core
-            .synthesis_describe_format(format_name)?
-            .map_err(|e| failed("format")(format!("{e:?}")))?;
         let header = |core: &mut crate::core_runtime::CoreInstance, len: u32| {
             core.synthesis_wav_header(format_name, len)
                 .map(|r| r.map_err(|e| format!("{e:?}")))
@@ -120,6 +117,7 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
             broker: &broker,
             transport: &transport,
             tls: tls.clone(),
+            tuning: Default::default(),
         };
         let options = SynthesisOptions {
             output_format: format_name.to_owned(),
@@ -137,7 +135,6 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
             .synthesize(
                 &SpeechInput::Text(args.sentence.clone()),
                 &options,
-                &format,
                 &mut writer,
                 |_| {},
             )
@@ -163,6 +160,7 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
             broker: &broker,
             transport: &transport,
             tls,
+            tuning: Default::default(),
         };
         let recognition = RecognitionOptions {
             mode: RecognitionMode::Conversation,

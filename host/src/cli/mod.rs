@@ -95,6 +95,50 @@ pub struct TransportFlags {
     pub ca_file: Option<std::path::PathBuf>,
 }
 
+/// How a session paces audio and how long its connections live.
+#[derive(Debug, Args, Clone)]
+pub struct SessionFlags {
+    /// The service's connection lifetime in seconds (default 600): azspeech moves to a fresh
+    /// connection at a phrase boundary before it ends (AZSPEECH_MAX_CONNECTION_SECS).
+    #[arg(long, value_name = "SECONDS", env = "AZSPEECH_MAX_CONNECTION_SECS", value_parser = parse_lifetime)]
+    pub max_connection_secs: Option<f64>,
+}
+
+impl SessionFlags {
+    /// The tuning these flags ask for, with `pace` (recognition only).
+    pub fn tuning(&self, pace: Option<f64>) -> crate::speech::SessionTuning {
+        crate::speech::SessionTuning {
+            pace,
+            max_connection_ms: self.max_connection_secs.map(|secs| (secs * 1000.0) as u64),
+        }
+    }
+}
+
+fn parse_lifetime(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && (1.0..=86_400.0).contains(&secs) => Ok(secs),
+        _ => Err(format!("expected seconds between 1 and 86400, got {text:?}")),
+    }
+}
+
+/// `--pace`: `None` = as fast as acknowledged, `Some(f)` = f × real time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PaceFlag(pub Option<f64>);
+
+/// `--pace max|realtime|FACTOR`.
+pub fn parse_pace(text: &str) -> Result<PaceFlag, String> {
+    match text {
+        "max" => Ok(PaceFlag(None)),
+        "realtime" => Ok(PaceFlag(Some(1.0))),
+        other => match other.trim_end_matches('x').parse::<f64>() {
+            Ok(factor) if factor.is_finite() && factor > 0.0 && factor <= 1000.0 => Ok(PaceFlag(Some(factor))),
+            _ => Err(format!(
+                "expected max, realtime or a factor such as 2 (twice real time), got {text:?}"
+            )),
+        },
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::context::{self, SetupFailure};
-use super::{ConfigFlags, TransportFlags};
+use super::{ConfigFlags, SessionFlags, TransportFlags};
 use crate::audio::input::PcmSource;
 use crate::core_runtime::{
     AudioFormat, OutputFormat, PhraseResult, Profanity, RecognitionEvent, RecognitionMode, RecognitionOptions,
@@ -73,6 +73,14 @@ pub struct SttArgs {
     /// A phrase to bias recognition towards (repeatable).
     #[arg(long = "phrase")]
     pub phrases: Vec<String>,
+    /// How fast a file's audio is sent: `max` (the default: as fast as the service
+    /// acknowledges, at most 30 s ahead of it, so results come sooner and memory stays
+    /// bounded), `realtime`, or a factor such as `2` (twice real time, like a live stream).
+    #[arg(long, value_name = "max|realtime|FACTOR", default_value = "max", value_parser = super::parse_pace)]
+    pub pace: super::PaceFlag,
+    /// Connection lifetime.
+    #[command(flatten)]
+    pub session: SessionFlags,
     /// Settings that override the environment.
     #[command(flatten)]
     pub config: ConfigFlags,
@@ -176,6 +184,7 @@ fn run_session<S: RecognitionAudio>(
         broker: &broker,
         transport: &options,
         tls,
+        tuning: args.session.tuning(args.pace.0),
     };
     let mut source = open_source()?;
     let wants_words = matches!(args.format, SttFormat::Json | SttFormat::Srt | SttFormat::Vtt);

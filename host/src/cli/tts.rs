@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::context::{self, SetupFailure};
-use super::{ConfigFlags, TransportFlags};
+use super::{ConfigFlags, SessionFlags, TransportFlags};
 use crate::audio::output::AudioWriter;
 use crate::core_runtime::{AudioEncoding, FormatInfo, SynthesisEvent, SynthesisOptions};
 use crate::exit_code::ExitCode;
@@ -65,6 +65,9 @@ pub struct TtsArgs {
     /// Transport overrides.
     #[command(flatten)]
     pub transport: TransportFlags,
+    /// Connection lifetime.
+    #[command(flatten)]
+    pub session: SessionFlags,
 }
 
 /// Run `azspeech tts`.
@@ -189,15 +192,30 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
         broker: &broker,
         transport: &options_transport,
         tls,
+        tuning: args.session.tuning(None),
     };
     let mut words: Vec<(String, u64, u64)> = Vec::new();
+    // Where each request's words begin, so a request sent again replaces its words.
+    let mut words_at_request: Vec<usize> = Vec::new();
     let print_events = args.events.is_some();
     let runtime = context::tokio_runtime()?;
     let summary = runtime
         .block_on(
-            client.synthesize(&input, &options, &format, &mut outputs, |timed: &TimedEvent| {
-                if let SynthesisEvent::WordBoundary(boundary) = &timed.event {
-                    words.push((boundary.text.clone(), boundary.offset, boundary.duration));
+            client.synthesize(&input, &options, &mut outputs, |timed: &TimedEvent| {
+                match &timed.event {
+                    SynthesisEvent::RequestStarted(index) => {
+                        words_at_request.resize(*index as usize + 1, words.len());
+                        words_at_request[*index as usize] = words.len();
+                    }
+                    SynthesisEvent::RequestRestarted(restart) => {
+                        if let Some(&at) = words_at_request.get(restart.request as usize) {
+                            words.truncate(at);
+                        }
+                    }
+                    SynthesisEvent::WordBoundary(boundary) => {
+                        words.push((boundary.text.clone(), boundary.offset, boundary.duration));
+                    }
+                    _ => {}
                 }
                 if print_events && let Some(line) = event_json(&timed.event) {
                     eprintln!("{line}");
@@ -305,6 +323,19 @@ impl SynthesisSink for TtsOutputs {
             speaker.play_pcm16(audio).await?;
         }
         Ok(())
+    }
+
+    fn discard_from(&mut self, offset: u64) -> Result<(), SessionError> {
+        #[cfg(feature = "speaker")]
+        if self.speaker.is_some() && self.file.as_ref().is_none_or(|file| file.audio_len() > offset) {
+            return Err(SessionError::Network(
+                "the connection failed in the middle of a sentence that the speaker had already begun to play; azspeech cannot take back played audio.\n  fix: retry, or write to a file with -o FILE, where the sentence is rewritten".to_owned(),
+            ));
+        }
+        match &mut self.file {
+            Some(file) => crate::speech::synthesize::discard_from_writer(file, offset),
+            None => Ok(()),
+        }
     }
 }
 

@@ -116,6 +116,8 @@ pub struct CredentialBroker {
     entra_tokens: TokenCache,
     sts_tokens: TokenCache,
     clock: Arc<dyn Clock>,
+    /// The primary key was refused and the secondary worked: start every session with it.
+    secondary_preferred: std::sync::atomic::AtomicBool,
 }
 
 /// Refresh Entra tokens this long before they expire.
@@ -142,7 +144,36 @@ impl CredentialBroker {
             entra_tokens: TokenCache::new(clock.clone(), ENTRA_REFRESH_AHEAD_MS),
             sts_tokens: TokenCache::new(clock.clone(), 0),
             clock,
+            secondary_preferred: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// The key sessions start with: the secondary once the primary was refused in this process.
+    pub fn preferred_key_slot(&self) -> KeySlot {
+        if self.secondary_preferred.load(std::sync::atomic::Ordering::Relaxed) {
+            KeySlot::Secondary
+        } else {
+            KeySlot::Primary
+        }
+    }
+
+    /// A session failed over to the secondary key: keep using it for the rest of the process.
+    pub fn prefer_secondary_key(&self) {
+        self.secondary_preferred
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The header for a connect request: like [`CredentialBroker::header_for`], but a
+    /// `fresh` request first drops the cached token (the service refused it).
+    pub async fn header_for_connect(&self, plan: &AuthPlan, fresh: bool) -> Result<AuthHeader, CredentialError> {
+        if fresh {
+            match plan {
+                AuthPlan::Bearer(bearer) => self.entra_tokens.invalidate(&bearer.scope).await,
+                AuthPlan::StsExchange(sts) => self.sts_tokens.invalidate(&sts.token_url).await,
+                AuthPlan::SubscriptionKey(_) => {}
+            }
+        }
+        self.header_for(plan).await
     }
 
     /// The header for `plan`'s auth plan.
@@ -204,6 +235,16 @@ impl CredentialBroker {
     /// How many times each cache fetched (for tests of single-flight behaviour).
     pub fn fetch_counts(&self) -> (u64, u64) {
         (self.entra_tokens.fetches(), self.sts_tokens.fetches())
+    }
+}
+
+impl CredentialError {
+    /// The HTTP status of a refused token exchange, if that is what failed.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Self::Sts { status, .. } => *status,
+            _ => None,
+        }
     }
 }
 

@@ -66,6 +66,18 @@ impl TokenCache {
         Ok(token)
     }
 
+    /// Forget the token for `key`, so the next [`TokenCache::get`] fetches a fresh one (the
+    /// service refused it).
+    pub async fn invalidate(&self, key: &str) {
+        let slot = {
+            let slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            slots.get(key).cloned()
+        };
+        if let Some(slot) = slot {
+            *slot.lock().await = None;
+        }
+    }
+
     /// How many fetches the cache has made.
     pub fn fetches(&self) -> u64 {
         self.fetches.load(Ordering::SeqCst)

@@ -4,6 +4,11 @@
 //! A [`SpeechClient`] holds what every session needs from the host (the loaded core, resolved
 //! settings, credentials, transport); [`SpeechClient::recognize`] and
 //! [`SpeechClient::synthesize`] run one session each and fail with one [`SessionError`] type.
+//!
+//! The sessions are the core's `recognizer` and `synthesizer` state machines. These pumps
+//! make no protocol decision: they open the connection the core asks for (with the credential
+//! its auth plan names), send what it yields, feed back every message, close and failure, and
+//! sleep until the next socket event or the core's timeout.
 
 pub mod recognize;
 pub mod synthesize;
@@ -15,7 +20,9 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::audio::input::AudioInputError;
 use crate::audio::output::AudioOutputError;
 use crate::core_runtime::{
-    CoreError, CoreInstance, CoreRuntime, RequestIds, RequestKind, Settings, SpeechError, WsMessage,
+    CloseFrame, CloseInfo, ConnectFailure, ConnectRequest, CoreError, CoreRuntime, CredentialFailure, KeySlot, NetworkErrorKind,
+    NetworkFailure, Pace, SessionFailure, SessionNotice, SessionPolicy, Settings, SpeechError, UpgradeRejection,
+    WsMessage,
 };
 use crate::credentials::{CredentialBroker, CredentialError};
 use crate::exit_code::ExitCode;
@@ -35,7 +42,7 @@ pub enum SessionError {
     #[error("{0}")]
     Network(String),
     /// The service (or the core, for a request it refuses to frame) rejected the request.
-    #[error("{kind}: {message}\n  likely cause and fix: {hint}")]
+    #[error("{kind}: {message}\n  likely cause and fix: {hint}{}", tried_text(*.attempts, .tried))]
     Service {
         /// The classified failure.
         error: SpeechError,
@@ -45,6 +52,10 @@ pub enum SessionError {
         message: String,
         /// What to do.
         hint: String,
+        /// Connection attempts made.
+        attempts: u32,
+        /// What was tried, one line per failed attempt.
+        tried: Vec<String>,
     },
     /// The input audio is unusable.
     #[error(transparent)]
@@ -71,6 +82,25 @@ impl SessionError {
             kind,
             message,
             hint,
+            attempts: 0,
+            tried: Vec::new(),
+        }
+    }
+
+    /// A session that gave up, with what it tried.
+    pub fn gave_up(failure: SessionFailure) -> Self {
+        match Self::service(failure.error) {
+            Self::Service {
+                error, kind, message, hint, ..
+            } => Self::Service {
+                error,
+                kind,
+                message,
+                hint,
+                attempts: failure.attempts,
+                tried: failure.tried,
+            },
+            other => other,
         }
     }
 
@@ -89,6 +119,28 @@ impl SessionError {
     }
 }
 
+fn tried_text(attempts: u32, tried: &[String]) -> String {
+    if tried.is_empty() {
+        return String::new();
+    }
+    let mut text = format!("\n  tried {attempts} connection attempt(s):");
+    for line in tried {
+        text.push_str("\n    ");
+        text.push_str(line);
+    }
+    text
+}
+
+/// How sessions pace audio and how long connections live (the rest of the core's session
+/// policy keeps its defaults).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SessionTuning {
+    /// Audio pacing for recognition: `None` = as fast as the service acknowledges.
+    pub pace: Option<f64>,
+    /// The service's connection lifetime, if not the default 10 minutes.
+    pub max_connection_ms: Option<u64>,
+}
+
 /// Everything a speech session needs from the host.
 pub struct SpeechClient<'a> {
     /// The loaded core.
@@ -101,38 +153,76 @@ pub struct SpeechClient<'a> {
     pub transport: &'a TransportOptions,
     /// TLS configuration.
     pub tls: Arc<rustls::ClientConfig>,
+    /// Pacing and connection lifetime.
+    pub tuning: SessionTuning,
 }
 
 impl SpeechClient<'_> {
-    /// Plan the `kind` WebSocket, fetch its credential and open it; a rejected upgrade is
-    /// classified by the core.
-    async fn connect(&self, core: &mut CoreInstance, kind: RequestKind) -> Result<SpeechSocket, SessionError> {
-        let ids = RequestIds {
-            connection_id: fresh_id(),
-        };
-        let plan = core
-            .plan(self.settings, kind, &ids)?
-            .map_err(|error| SessionError::Configuration(crate::cli::config_error_text(&error)))?;
-        let header = self.broker.header_for(&plan.auth).await?;
-        match websocket::connect(&plan, Some(&header), self.transport, self.tls.clone()).await {
-            Ok(socket) => Ok(socket),
-            Err(ConnectError::Rejected(rejected)) => {
-                let error = core.classify_http(
-                    self.settings,
-                    rejected.status,
-                    rejected.retry_after.as_deref(),
-                    &rejected.body,
-                )?;
-                Err(SessionError::service(error))
-            }
-            Err(error) => Err(SessionError::Network(error.to_string())),
+    /// The session policy: the tuning, a fresh random seed, and the key this process uses.
+    fn policy(&self) -> SessionPolicy {
+        let seed = uuid::Uuid::new_v4().as_u64_pair().0;
+        SessionPolicy {
+            seed,
+            max_attempts: None,
+            backoff_initial_ms: None,
+            backoff_max_ms: None,
+            max_connection_ms: self.tuning.max_connection_ms,
+            idle_ms: None,
+            response_timeout_ms: None,
+            pace: self.tuning.pace.map_or(Pace::Max, Pace::Factor),
+            key_slot: self.broker.preferred_key_slot(),
         }
     }
-}
 
-/// A fresh id: 32 lowercase hex digits.
-fn fresh_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+    /// Open the connection the core asked for, with the credential its auth plan names.
+    async fn open(&self, request: &ConnectRequest) -> Result<SpeechSocket, ConnectFailure> {
+        let header = self
+            .broker
+            .header_for_connect(&request.plan.auth, request.fresh_credential)
+            .await
+            .map_err(|error: CredentialError| {
+                ConnectFailure::Credential(CredentialFailure {
+                    http_status: error.http_status(),
+                    message: error.to_string(),
+                })
+            })?;
+        match websocket::connect(&request.plan, Some(&header), self.transport, self.tls.clone()).await {
+            Ok(socket) => Ok(socket),
+            Err(ConnectError::Rejected(rejected)) => Err(ConnectFailure::Rejected(UpgradeRejection {
+                status: rejected.status,
+                retry_after: rejected.retry_after,
+                body: rejected.body,
+            })),
+            Err(ConnectError::Network { failure, .. }) => Err(ConnectFailure::Network(failure)),
+            Err(ConnectError::InvalidRequest(message)) => Err(ConnectFailure::Network(NetworkFailure {
+                kind: NetworkErrorKind::Other,
+                message,
+            })),
+        }
+    }
+
+    /// What the pumps do with a notice: the key failover is remembered for the process and
+    /// said once; the rest goes to the log.
+    fn notice(&self, notice: &SessionNotice) {
+        match notice {
+            SessionNotice::KeyFailover(KeySlot::Secondary) => {
+                self.broker.prefer_secondary_key();
+                tracing::warn!(
+                    "SPEECH_KEY was refused (401) and SPEECH_KEY_SECONDARY was accepted: using the secondary key for the rest of this run; update SPEECH_KEY (it was probably regenerated)"
+                );
+            }
+            SessionNotice::KeyFailover(KeySlot::Primary) => {}
+            SessionNotice::Reconnecting(reconnect) => tracing::info!(
+                "connection lost ({}); reconnecting in {} ms (attempt {})",
+                reconnect.cause,
+                reconnect.delay_ms,
+                reconnect.attempt
+            ),
+            SessionNotice::Rotating => tracing::info!("replacing the connection before the service's lifetime limit"),
+            SessionNotice::Connecting(attempt) => tracing::debug!("connecting (attempt {attempt})"),
+            SessionNotice::Warning(text) => tracing::warn!("{text}"),
+        }
+    }
 }
 
 /// A core frame as a WebSocket message.
@@ -141,4 +231,39 @@ fn to_message(message: WsMessage) -> Message {
         WsMessage::Text(text) => Message::Text(text.into()),
         WsMessage::Binary(bytes) => Message::Binary(bytes.into()),
     }
+}
+
+/// A close frame the core asked for, as a WebSocket message.
+fn close_message(frame: &CloseFrame) -> Message {
+    Message::Close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+        code: frame.code.into(),
+        reason: frame.reason.clone().into(),
+    }))
+}
+
+/// What ended an open connection, for the core: a close frame, or a broken transport.
+fn ended(incoming: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>) -> Option<CloseInfo> {
+    match incoming {
+        Some(Ok(Message::Close(frame))) => Some(CloseInfo::Frame(match frame {
+            Some(frame) => CloseFrame {
+                code: u16::from(frame.code),
+                reason: frame.reason.as_str().to_owned(),
+            },
+            None => CloseFrame {
+                code: 1005,
+                reason: String::new(),
+            },
+        })),
+        Some(Ok(_)) => None,
+        Some(Err(error)) => Some(CloseInfo::Broken(websocket::socket_failure(&error))),
+        None => Some(CloseInfo::Broken(NetworkFailure {
+            kind: NetworkErrorKind::Eof,
+            message: "the connection closed without a WebSocket close frame".to_owned(),
+        })),
+    }
+}
+
+/// A tokio deadline for a core timeout in unix milliseconds.
+fn deadline_instant(now_ms: u64, at_ms: u64) -> tokio::time::Instant {
+    tokio::time::Instant::now() + std::time::Duration::from_millis(at_ms.saturating_sub(now_ms))
 }

@@ -1,25 +1,24 @@
 //! Speech-to-text: stream PCM from a [`RecognitionAudio`] source (a WAV file or, with the
-//! `microphone` feature, a microphone) through a recognition session.
+//! `microphone` feature, a microphone) through the core's recognizer.
 //!
-//! The loop does three things and nothing else:
-//! 1. sends what the core frames (`speech.config`, `speech.context`, the WAV header, each audio
-//!    chunk as `core header ++ pcm`, the end-of-audio frame);
-//! 2. feeds every received message to the core and hands its events to the caller as they come;
-//! 3. keeps the audio the service has not acknowledged yet in a bounded replay buffer, and stops
-//!    reading the source while the core reports backpressure (the service is behind by more than
-//!    the session's limit), so memory stays flat however long the file is.
+//! The pump keeps the audio in an [`AudioRing`] (the core names byte ranges of it, so audio is
+//! never copied into the core) and does nothing but: open the connection the core asks for,
+//! send what it yields, feed back messages and closes, push audio while the core accepts it,
+//! and sleep until the socket, the source or the core's timeout wakes it. Reconnects, replay,
+//! pacing and lifetimes are the core's.
 
 use std::collections::VecDeque;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{SessionError, SpeechClient, fresh_id, to_message};
+use super::{SessionError, SpeechClient, close_message, deadline_instant, ended, to_message};
 use crate::audio::input::PcmSource;
 use crate::clock::{Clock, SystemClock};
 use crate::core_runtime::{
-    AudioError, AudioFormat, CoreInstance, RecognitionEvent, RecognitionOptions, RequestKind, ResourceAny, WsMessage,
+    AudioFormat, CloseInfo, RecognitionEvent, RecognitionOptions, RecognitionSummary, Transmit, WsMessage,
 };
+use crate::transport::websocket::socket_failure;
 
 /// Where recognition audio comes from: 16-bit mono PCM at [`RecognitionAudio::sample_rate`].
 pub trait RecognitionAudio {
@@ -56,44 +55,66 @@ impl RecognitionAudio for crate::audio::microphone::Microphone {
     }
 }
 
-/// PCM bytes per audio message: 100 ms at 16 kHz, as the official SDK sends.
+/// PCM bytes read from the source at a time: 100 ms at 16 kHz, as the official SDK sends.
 pub const CHUNK_BYTES: usize = 3200;
 
-/// What happened, for the exit code.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct RecognizeSummary {
-    /// Phrases with recognized speech.
-    pub recognized: usize,
-    /// Phrases without (no match, silence).
-    pub unrecognized: usize,
-    /// PCM bytes sent.
-    pub sent_bytes: u64,
-}
-
-/// The replay buffer: audio sent but not yet acknowledged, with its absolute stream offset.
+/// The audio the service has not finished with, addressed by stream offsets.
 #[derive(Debug, Default)]
-struct ReplayBuffer {
-    chunks: VecDeque<(u64, Vec<u8>)>,
-    bytes: usize,
+pub struct AudioRing {
+    bytes: VecDeque<u8>,
+    /// Stream offset of `bytes[0]`.
+    base: u64,
 }
 
-impl ReplayBuffer {
-    fn push(&mut self, offset: u64, pcm: Vec<u8>) {
-        self.bytes += pcm.len();
-        self.chunks.push_back((offset, pcm));
+impl AudioRing {
+    /// Append pushed audio.
+    pub fn push(&mut self, pcm: &[u8]) {
+        self.bytes.extend(pcm);
     }
 
-    /// Drop every chunk that ends at or before `acknowledged`.
-    fn release(&mut self, acknowledged: u64) {
-        while let Some((offset, pcm)) = self.chunks.front() {
-            if offset + pcm.len() as u64 > acknowledged {
-                break;
-            }
-            self.bytes -= pcm.len();
-            self.chunks.pop_front();
+    /// Drop audio before `offset` (the service finished with it).
+    pub fn release(&mut self, offset: u64) {
+        let drop = usize::try_from(offset.saturating_sub(self.base))
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        self.bytes.drain(..drop);
+        self.base += drop as u64;
+    }
+
+    /// Append `[start, end)` of the stream to `out`; `false` if the ring no longer (or not
+    /// yet) holds all of it.
+    pub fn copy_range(&self, start: u64, end: u64, out: &mut Vec<u8>) -> bool {
+        if start < self.base || end < start {
+            return false;
         }
+        let from = usize::try_from(start - self.base).unwrap_or(usize::MAX);
+        let to = usize::try_from(end - self.base).unwrap_or(usize::MAX);
+        if to > self.bytes.len() {
+            return false;
+        }
+        let (front, back) = self.bytes.as_slices();
+        for (index, slice) in [(0, front), (front.len(), back)] {
+            let lo = from.max(index).min(index + slice.len());
+            let hi = to.max(index).min(index + slice.len());
+            out.extend_from_slice(&slice[lo - index..hi - index]);
+        }
+        true
+    }
+
+    /// Bytes held.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
     }
 }
+
+type Socket = super::SpeechSocket;
+type SocketSink = futures_util::stream::SplitSink<Socket, Message>;
+type SocketStream = futures_util::stream::SplitStream<Socket>;
 
 impl SpeechClient<'_> {
     /// Recognize `source`, calling `on_event` for every event as it arrives.
@@ -102,9 +123,9 @@ impl SpeechClient<'_> {
         source: &mut impl RecognitionAudio,
         options: &RecognitionOptions,
         mut on_event: impl FnMut(&RecognitionEvent),
-    ) -> Result<RecognizeSummary, SessionError> {
+    ) -> Result<RecognitionSummary, SessionError> {
         let clock = SystemClock;
-        let mut core: CoreInstance = self.runtime.instantiate()?;
+        let mut core = self.runtime.instantiate()?;
         let options = RecognitionOptions {
             audio: AudioFormat {
                 sample_rate: source.sample_rate(),
@@ -113,141 +134,113 @@ impl SpeechClient<'_> {
             },
             ..options.clone()
         };
-        let session: ResourceAny = core.recognition_session(self.settings, &options)?;
-        let socket = self.connect(&mut core, RequestKind::SttWebsocket).await?;
-        let (mut sink, mut stream) = socket.split();
-        let send_error = |error: tokio_tungstenite::tungstenite::Error| SessionError::Network(error.to_string());
-
-        let turn = core
-            .recognition_start(session, clock.now_ms(), &fresh_id())?
-            .map_err(SessionError::service)?;
-        for frame in turn.frames {
-            sink.send(to_message(frame)).await.map_err(send_error)?;
-        }
-
-        let mut summary = RecognizeSummary::default();
-        let mut replay = ReplayBuffer::default();
-        let mut sent_offset: u64 = 0;
-        let mut audio_done = false;
-        let mut backpressured = false;
-        // A chunk read but not sent yet (the core refused it under backpressure).
-        let mut pcm: Vec<u8> = Vec::new();
+        let recognizer = core.recognizer(self.settings, &options, &self.policy())?;
+        let mut ring = AudioRing::default();
+        let mut socket: Option<(SocketSink, SocketStream)> = None;
+        // A chunk read but not accepted yet (the core reported backpressure).
+        let mut pending: Vec<u8> = Vec::new();
+        let mut source_done = false;
+        let mut frame = Vec::new();
         loop {
-            let may_read = !audio_done && pcm.is_empty();
-            let may_send = !audio_done && !backpressured && !pcm.is_empty();
+            let now = clock.now_ms();
+            if let Some(request) = recognizer.poll_connect(&mut core, now)? {
+                match self.open(&request).await {
+                    Ok(opened) => {
+                        socket = Some(opened.split());
+                        recognizer.handle_connected(&mut core, clock.now_ms())?;
+                    }
+                    Err(failure) => recognizer.handle_connect_failed(&mut core, clock.now_ms(), &failure)?,
+                }
+                continue;
+            }
+            while let Some(transmit) = recognizer.poll_transmit(&mut core, now)? {
+                let Some((sink, _)) = socket.as_mut() else { break };
+                let message = match transmit {
+                    Transmit::Message(message) => to_message(message),
+                    Transmit::Audio(audio) => {
+                        frame.clear();
+                        frame.extend_from_slice(&audio.header);
+                        if !ring.copy_range(audio.start, audio.end, &mut frame) {
+                            return Err(SessionError::Network(format!(
+                                "internal error: audio [{}, {}) is no longer buffered",
+                                audio.start, audio.end
+                            )));
+                        }
+                        Message::Binary(std::mem::take(&mut frame).into())
+                    }
+                    Transmit::Close(close) => {
+                        let _ = sink.send(close_message(&close)).await;
+                        socket = None;
+                        continue;
+                    }
+                };
+                if let Err(error) = sink.send(message).await {
+                    socket = None;
+                    recognizer.handle_closed(&mut core, clock.now_ms(), &CloseInfo::Broken(socket_failure(&error)))?;
+                    break;
+                }
+            }
+            while let Some(event) = recognizer.poll_event(&mut core)? {
+                match event {
+                    RecognitionEvent::Finished(summary) => return Ok(summary),
+                    RecognitionEvent::Failed(failure) => return Err(SessionError::gave_up(failure)),
+                    RecognitionEvent::Notice(notice) => self.notice(&notice),
+                    event => on_event(&event),
+                }
+            }
+            ring.release(recognizer.acknowledged_bytes(&mut core)?);
+            if !pending.is_empty() {
+                match recognizer.push_audio(&mut core, now, pending.len() as u32)? {
+                    Ok(()) => {
+                        ring.push(&pending);
+                        pending.clear();
+                        continue;
+                    }
+                    Err(_backpressure) => {}
+                }
+            }
+            let deadline = recognizer.poll_timeout(&mut core)?;
+            let may_read = !source_done && pending.is_empty();
+            let incoming = async {
+                match socket.as_mut() {
+                    Some((_, stream)) => stream.next().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 biased;
-                incoming = stream.next() => {
+                incoming = incoming => {
+                    let now = clock.now_ms();
                     let message = match incoming {
-                        Some(Ok(Message::Text(text))) => WsMessage::Text(text.as_str().to_owned()),
-                        Some(Ok(Message::Binary(bytes))) => WsMessage::Binary(bytes.to_vec()),
-                        Some(Ok(Message::Close(frame))) => {
-                            let (code, reason) = frame.map(|f| (u16::from(f.code), f.reason.as_str().to_owned())).unwrap_or((1005, String::new()));
-                            if audio_done && code == 1000 {
-                                return Ok(summary);
+                        Some(Ok(Message::Text(text))) => Some(WsMessage::Text(text.as_str().to_owned())),
+                        Some(Ok(Message::Binary(bytes))) => Some(WsMessage::Binary(bytes.to_vec())),
+                        other => match ended(other) {
+                            Some(close) => {
+                                socket = None;
+                                recognizer.handle_closed(&mut core, now, &close)?;
+                                None
                             }
-                            return Err(SessionError::service(core.classify_close(code, &reason)?));
-                        }
-                        Some(Ok(_)) => continue,
-                        Some(Err(error)) => return Err(SessionError::Network(error.to_string())),
-                        None => return Err(SessionError::Network("the service closed the connection without a close frame".into())),
+                            None => None,
+                        },
                     };
-                    let events = core.recognition_receive(session, clock.now_ms(), &message)?.map_err(SessionError::service)?;
-                    let mut turn_ended = None;
-                    for event in &events {
-                        match event {
-                            RecognitionEvent::Phrase(phrase) => {
-                                if phrase.status == crate::core_runtime::RecognitionStatus::Success {
-                                    summary.recognized += 1;
-                                } else {
-                                    summary.unrecognized += 1;
-                                }
-                            }
-                            RecognitionEvent::TurnEnded(turn) => turn_ended = Some(*turn),
-                            _ => {}
-                        }
-                        on_event(event);
-                    }
-                    let progress = core.recognition_progress(session)?;
-                    replay.release(progress.acknowledged_bytes);
-                    backpressured = false;
-                    if let Some(turn) = turn_ended {
-                        // `complete`: a single-utterance (`--once`) turn is over, whatever audio
-                        // is left; otherwise stop once all the audio has been heard.
-                        if turn.complete || (audio_done && progress.acknowledged_bytes >= sent_offset) {
-                            let _ = sink.send(Message::Close(None)).await;
-                            return Ok(summary);
-                        }
-                        // The service ended the turn with audio left: a new turn replays what
-                        // it has not acknowledged, then streaming goes on.
-                        let next = core.recognition_next_turn(session, clock.now_ms(), &fresh_id())?.map_err(SessionError::service)?;
-                        for frame in next.frames {
-                            sink.send(to_message(frame)).await.map_err(send_error)?;
-                        }
-                        let replayed: Vec<(u64, Vec<u8>)> = replay.chunks.iter().filter(|(offset, pcm)| offset + pcm.len() as u64 > next.replay_from).cloned().collect();
-                        for (offset, chunk) in replayed {
-                            let skip = usize::try_from(next.replay_from.saturating_sub(offset)).unwrap_or(0).min(chunk.len());
-                            let tail = &chunk[skip..];
-                            send_audio(&mut core, session, &mut sink, clock.now_ms(), tail).await?;
-                        }
-                        if audio_done {
-                            let end = core.recognition_finish(session, clock.now_ms())?.map_err(SessionError::service)?;
-                            sink.send(to_message(end)).await.map_err(send_error)?;
-                        }
+                    if let Some(message) = message {
+                        recognizer.handle_message(&mut core, now, &message)?;
                     }
                 }
                 chunk = source.next_chunk(CHUNK_BYTES), if may_read => {
-                    pcm = chunk?;
-                    if pcm.is_empty() {
-                        audio_done = true;
-                        let end = core.recognition_finish(session, clock.now_ms())?.map_err(SessionError::service)?;
-                        sink.send(to_message(end)).await.map_err(send_error)?;
+                    let chunk = chunk?;
+                    let now = clock.now_ms();
+                    if chunk.is_empty() {
+                        source_done = true;
+                        recognizer.end_audio(&mut core, now)?;
+                    } else {
+                        pending = chunk;
                     }
                 }
-                () = std::future::ready(()), if may_send => {
-                    let len = pcm.len();
-                    match core.recognition_audio_header(session, clock.now_ms(), len as u32)? {
-                        Ok(header) => {
-                            let mut frame = header;
-                            frame.extend_from_slice(&pcm);
-                            sink.send(Message::Binary(frame.into())).await.map_err(send_error)?;
-                            replay.push(sent_offset, std::mem::take(&mut pcm));
-                            sent_offset += len as u64;
-                            summary.sent_bytes = sent_offset;
-                        }
-                        // The service is behind by the session's limit: keep the chunk and wait
-                        // for the next acknowledgement.
-                        Err(AudioError::Backpressure(_)) => backpressured = true,
-                        Err(AudioError::Failed(error)) => return Err(SessionError::service(error)),
-                    }
+                () = tokio::time::sleep_until(deadline_instant(now, deadline.unwrap_or(now))), if deadline.is_some() => {
+                    recognizer.handle_timeout(&mut core, clock.now_ms())?;
                 }
             }
         }
     }
-}
-
-async fn send_audio<S>(
-    core: &mut CoreInstance,
-    session: ResourceAny,
-    sink: &mut S,
-    now: u64,
-    pcm: &[u8],
-) -> Result<(), SessionError>
-where
-    S: futures_util::Sink<Message, Error = tokio_tungstenite::tungstenite::Error> + Unpin,
-{
-    let header = match core.recognition_audio_header(session, now, pcm.len() as u32)? {
-        Ok(header) => header,
-        Err(AudioError::Backpressure(_)) => {
-            return Err(SessionError::Network(
-                "replay exceeded the unacknowledged-audio limit".into(),
-            ));
-        }
-        Err(AudioError::Failed(error)) => return Err(SessionError::service(error)),
-    };
-    let mut frame = header;
-    frame.extend_from_slice(pcm);
-    sink.send(Message::Binary(frame.into()))
-        .await
-        .map_err(|e| SessionError::Network(e.to_string()))
 }

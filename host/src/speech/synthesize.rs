@@ -1,89 +1,72 @@
-//! Text-to-speech: send what the core frames, hand audio to a [`SynthesisSink`] (a file, a pipe,
-//! a speaker) as it arrives.
+//! Text-to-speech: the core's synthesizer, pumped; audio goes to a [`SynthesisSink`] (a file, a
+//! pipe, a speaker) as it arrives.
 //!
 //! Binary audio frames are not copied into the core: only their header block goes in
-//! (`receive-binary-head`), and the core answers with the range of the frame that holds audio.
-//! Long plain text is split at sentence boundaries by the core and synthesized as consecutive
-//! turns on one connection; offsets of later turns are shifted by the audio already written, so
-//! the output is one seamless stream with consistent boundary timings.
+//! (`handle-binary-head`), and the core answers with the range of the frame that holds audio.
+//! The core splits long text, sends the requests one by one, and sends a request again after a
+//! lost connection; before it does, the sink is told to discard that request's audio so far.
 
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{SessionError, SpeechClient, fresh_id, to_message};
+use super::{SessionError, SpeechClient, close_message, deadline_instant, ended, to_message};
 use crate::audio::output::AudioWriter;
 use crate::clock::{Clock, SystemClock};
-use crate::core_runtime::{FormatInfo, RequestKind, SynthesisEvent, SynthesisOptions, WsMessage};
-
-/// Longest plain-text piece sent in one request (characters); longer text is split at sentence
-/// boundaries. The service caps one request's audio at 10 minutes.
-pub const MAX_REQUEST_CHARS: u32 = 3000;
+use crate::core_runtime::{CloseInfo, SynthesisEvent, SynthesisOptions, SynthesisSummary, Transmit, WsMessage};
+use crate::transport::websocket::socket_failure;
 
 /// Where synthesized audio goes, chunk by chunk as it arrives.
 pub trait SynthesisSink {
     /// Take the next piece of audio (raw samples for `riff-*` / `raw-*` formats, encoded bytes
     /// otherwise). May wait, e.g. while a speaker's queue is full.
     fn write(&mut self, audio: &[u8]) -> impl Future<Output = Result<(), SessionError>>;
+
+    /// Take back every audio byte from `offset` on (a request is being sent again after its
+    /// connection failed). A sink that cannot (a pipe, a speaker) fails with an error that
+    /// says so, unless nothing past `offset` was written.
+    fn discard_from(&mut self, offset: u64) -> Result<(), SessionError>;
 }
 
 impl SynthesisSink for AudioWriter {
     async fn write(&mut self, audio: &[u8]) -> Result<(), SessionError> {
         Ok(AudioWriter::write(self, audio)?)
     }
+
+    fn discard_from(&mut self, offset: u64) -> Result<(), SessionError> {
+        discard_from_writer(self, offset)
+    }
+}
+
+/// Truncate a writer's audio to `offset` bytes, or say why it cannot be done.
+pub fn discard_from_writer(writer: &mut AudioWriter, offset: u64) -> Result<(), SessionError> {
+    if writer.audio_len() <= offset {
+        return Ok(());
+    }
+    if writer.truncate_audio(offset)? {
+        return Ok(());
+    }
+    Err(SessionError::Network(format!(
+        "the connection failed in the middle of a sentence after its audio was already streamed to {}; azspeech sends the sentence again, but a pipe cannot take back what was written.\n  fix: write to a file with -o FILE (a file is rewound and the sentence rewritten), or retry",
+        writer.label()
+    )))
 }
 
 /// What to synthesize.
 #[derive(Debug, Clone)]
 pub enum SpeechInput {
-    /// Plain text; the core escapes it into SSML.
+    /// Plain text; the core escapes it into SSML (and splits long text into requests).
     Text(String),
     /// SSML, passed through after a well-formedness check.
     Ssml(String),
 }
 
-/// An event with its offset shifted to the whole output's timeline.
+/// An event with the audio handed out before it.
 #[derive(Debug, Clone)]
 pub struct TimedEvent {
-    /// The event from the core (boundary offsets already shifted).
+    /// The event from the core (boundary offsets already on the output's timeline).
     pub event: SynthesisEvent,
     /// Audio bytes written before this event.
     pub audio_bytes_before: u64,
-}
-
-/// What synthesis produced.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct SynthesizeSummary {
-    /// Audio bytes written.
-    pub audio_bytes: u64,
-    /// Requests (turns) made.
-    pub requests: usize,
-}
-
-/// 100-ns ticks of audio in `bytes` of 16-bit mono PCM at `sample_rate` (0 for compressed formats).
-fn pcm_ticks(format: &FormatInfo, bytes: u64) -> u64 {
-    if format.sample_rate == 0 || format.encoding != crate::core_runtime::AudioEncoding::Pcm {
-        return 0;
-    }
-    bytes.saturating_mul(10_000_000) / (u64::from(format.sample_rate) * 2)
-}
-
-fn shift(event: SynthesisEvent, ticks: u64) -> SynthesisEvent {
-    match event {
-        SynthesisEvent::WordBoundary(mut b) => {
-            b.offset += ticks;
-            SynthesisEvent::WordBoundary(b)
-        }
-        SynthesisEvent::PunctuationBoundary(mut b) => {
-            b.offset += ticks;
-            SynthesisEvent::PunctuationBoundary(b)
-        }
-        SynthesisEvent::SentenceBoundary(mut b) => {
-            b.offset += ticks;
-            SynthesisEvent::SentenceBoundary(b)
-        }
-        SynthesisEvent::SessionEnd(offset) => SynthesisEvent::SessionEnd(offset + ticks),
-        other => other,
-    }
 }
 
 impl SpeechClient<'_> {
@@ -92,91 +75,113 @@ impl SpeechClient<'_> {
         &self,
         input: &SpeechInput,
         options: &SynthesisOptions,
-        format: &FormatInfo,
         sink: &mut impl SynthesisSink,
         mut on_event: impl FnMut(&TimedEvent),
-    ) -> Result<SynthesizeSummary, SessionError> {
+    ) -> Result<SynthesisSummary, SessionError> {
         let clock = SystemClock;
         let mut core = self.runtime.instantiate()?;
-        let pieces: Vec<String> = match input {
-            SpeechInput::Text(text) => core.synthesis_split_text(text, MAX_REQUEST_CHARS)?,
-            SpeechInput::Ssml(ssml) => vec![ssml.clone()],
-        };
-        let session = core.synthesis_session(self.settings, options)?;
-        let socket = self.connect(&mut core, RequestKind::TtsWebsocket).await?;
-        let (mut socket_sink, mut stream) = socket.split();
+        let synthesizer = core.synthesizer(self.settings, options, &self.policy())?;
+        match input {
+            SpeechInput::Text(text) => synthesizer.speak_text(&mut core, text)?,
+            SpeechInput::Ssml(ssml) => synthesizer.speak_ssml(&mut core, ssml)?,
+        }
+        .map_err(SessionError::service)?;
+        synthesizer.end_input(&mut core, clock.now_ms())?;
+        let mut socket = None;
         let mut written: u64 = 0;
-        let network = |error: tokio_tungstenite::tungstenite::Error| SessionError::Network(error.to_string());
-        let mut summary = SynthesizeSummary::default();
-        for piece in &pieces {
-            let request_id = fresh_id();
-            let frames = match input {
-                SpeechInput::Text(_) => core.synthesis_speak_text(session, clock.now_ms(), &request_id, piece)?,
-                SpeechInput::Ssml(_) => core.synthesis_speak_ssml(session, clock.now_ms(), &request_id, piece)?,
-            }
-            .map_err(SessionError::service)?;
-            for frame in frames {
-                socket_sink.send(to_message(frame)).await.map_err(network)?;
-            }
-            summary.requests += 1;
-            let turn_base = pcm_ticks(format, written);
-            loop {
-                let events = match stream.next().await {
-                    Some(Ok(Message::Text(text))) => {
-                        core.synthesis_receive(session, clock.now_ms(), &WsMessage::Text(text.as_str().to_owned()))?
+        // The binary frame whose head went in last: audio events name ranges of it.
+        let mut frame: Option<tokio_tungstenite::tungstenite::Bytes> = None;
+        loop {
+            let now = clock.now_ms();
+            if let Some(request) = synthesizer.poll_connect(&mut core, now)? {
+                match self.open(&request).await {
+                    Ok(opened) => {
+                        socket = Some(opened.split());
+                        synthesizer.handle_connected(&mut core, clock.now_ms())?;
                     }
-                    Some(Ok(Message::Binary(frame))) => {
-                        let head_len = frame
-                            .get(..2)
-                            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
-                            .unwrap_or(0);
-                        let head = frame.get(..(2 + head_len).min(frame.len())).unwrap_or_default();
-                        let events = core
-                            .synthesis_receive_binary_head(session, clock.now_ms(), head, frame.len() as u32)?
-                            .map_err(SessionError::service)?;
-                        for event in &events {
-                            if let SynthesisEvent::Audio(range) = event {
-                                let start = range.start as usize;
-                                let end = start + range.len as usize;
-                                if let Some(audio) = frame.get(start..end) {
-                                    sink.write(audio).await?;
-                                    written += audio.len() as u64;
-                                }
-                            }
-                        }
-                        Ok(events)
-                    }
-                    Some(Ok(Message::Close(frame))) => {
-                        let (code, reason) = frame
-                            .map(|f| (u16::from(f.code), f.reason.as_str().to_owned()))
-                            .unwrap_or((1005, String::new()));
-                        return Err(SessionError::service(core.classify_close(code, &reason)?));
-                    }
-                    Some(Ok(_)) => continue,
-                    Some(Err(error)) => return Err(SessionError::Network(error.to_string())),
-                    None => {
-                        return Err(SessionError::Network(
-                            "the service closed the connection mid-synthesis".into(),
-                        ));
-                    }
+                    Err(failure) => synthesizer.handle_connect_failed(&mut core, clock.now_ms(), &failure)?,
                 }
-                .map_err(SessionError::service)?;
-                let mut ended = false;
-                for event in events {
-                    ended |= matches!(event, SynthesisEvent::TurnEnded);
-                    let timed = TimedEvent {
-                        event: shift(event, turn_base),
-                        audio_bytes_before: written,
-                    };
-                    on_event(&timed);
-                }
-                if ended {
+                continue;
+            }
+            while let Some(transmit) = synthesizer.poll_transmit(&mut core, now)? {
+                let Some((sender, _)) = socket.as_mut() else { break };
+                let message = match transmit {
+                    Transmit::Message(message) => to_message(message),
+                    Transmit::Audio(_) => continue,
+                    Transmit::Close(close) => {
+                        let _ = sender.send(close_message(&close)).await;
+                        socket = None;
+                        continue;
+                    }
+                };
+                if let Err(error) = sender.send(message).await {
+                    socket = None;
+                    let close = CloseInfo::Broken(socket_failure(&error));
+                    synthesizer.handle_closed(&mut core, clock.now_ms(), &close)?;
                     break;
                 }
             }
+            while let Some(event) = synthesizer.poll_event(&mut core)? {
+                match &event {
+                    SynthesisEvent::Audio(range) => {
+                        let start = range.start as usize;
+                        let end = start + range.len as usize;
+                        if let Some(audio) = frame.as_ref().and_then(|frame| frame.get(start..end)) {
+                            sink.write(audio).await?;
+                            written += audio.len() as u64;
+                        }
+                    }
+                    SynthesisEvent::RequestRestarted(restart) => {
+                        sink.discard_from(restart.discard_from)?;
+                        written = written.min(restart.discard_from);
+                    }
+                    SynthesisEvent::Finished(summary) => return Ok(*summary),
+                    SynthesisEvent::Failed(failure) => return Err(SessionError::gave_up(failure.clone())),
+                    SynthesisEvent::Notice(notice) => {
+                        self.notice(notice);
+                        continue;
+                    }
+                    _ => {}
+                }
+                on_event(&TimedEvent {
+                    event,
+                    audio_bytes_before: written,
+                });
+            }
+            frame = None;
+            let deadline = synthesizer.poll_timeout(&mut core)?;
+            let incoming = async {
+                match socket.as_mut() {
+                    Some((_, stream)) => stream.next().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                incoming = incoming => {
+                    let now = clock.now_ms();
+                    match incoming {
+                        Some(Ok(Message::Text(text))) => {
+                            synthesizer.handle_message(&mut core, now, &WsMessage::Text(text.as_str().to_owned()))?;
+                        }
+                        Some(Ok(Message::Binary(bytes))) => {
+                            let head_len = bytes
+                                .get(..2)
+                                .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+                                .unwrap_or(0);
+                            let head = bytes.get(..(2 + head_len).min(bytes.len())).unwrap_or_default();
+                            synthesizer.handle_binary_head(&mut core, now, head, bytes.len() as u32)?;
+                            frame = Some(bytes);
+                        }
+                        other => if let Some(close) = ended(other) {
+                            socket = None;
+                            synthesizer.handle_closed(&mut core, now, &close)?;
+                        },
+                    }
+                }
+                () = tokio::time::sleep_until(deadline_instant(now, deadline.unwrap_or(now))), if deadline.is_some() => {
+                    synthesizer.handle_timeout(&mut core, clock.now_ms())?;
+                }
+            }
         }
-        let _ = socket_sink.send(Message::Close(None)).await;
-        summary.audio_bytes = written;
-        Ok(summary)
     }
 }

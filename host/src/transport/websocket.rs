@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use super::TransportOptions;
-use crate::core_runtime::ConnectionPlan;
+use crate::core_runtime::{ConnectionPlan, NetworkErrorKind, NetworkFailure};
 use crate::credentials::AuthHeader;
 
 /// An open Speech WebSocket.
@@ -36,12 +36,12 @@ pub enum ConnectError {
     #[error("invalid WebSocket request: {0}")]
     InvalidRequest(String),
     /// TCP, DNS or TLS failed: check the network, private endpoint DNS, proxies, the CA.
-    #[error("cannot reach {host}: {reason}")]
+    #[error("cannot reach {host}: {}", .failure.message)]
     Network {
         /// The host.
         host: String,
-        /// What failed.
-        reason: String,
+        /// What failed, classified for the core.
+        failure: NetworkFailure,
     },
     /// The service refused the upgrade (401, 403, 404, 429, 5xx...).
     #[error("the service answered the WebSocket upgrade with HTTP {}", .0.status)]
@@ -89,7 +89,7 @@ pub async fn connect(
     }
     .map_err(|error| ConnectError::Network {
         host: host.clone(),
-        reason: error.to_string(),
+        failure: io_failure(&error),
     })?;
     let _ = stream.set_nodelay(true);
 
@@ -119,8 +119,54 @@ pub async fn connect(
         }
         Err(error) => Err(ConnectError::Network {
             host,
-            reason: error.to_string(),
+            failure: socket_failure(&error),
         }),
+    }
+}
+
+/// A socket-level I/O error, classified.
+pub fn io_failure(error: &std::io::Error) -> NetworkFailure {
+    use std::io::ErrorKind;
+    let message = error.to_string();
+    let kind = match error.kind() {
+        ErrorKind::ConnectionRefused => NetworkErrorKind::Refused,
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => NetworkErrorKind::Reset,
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => NetworkErrorKind::Timeout,
+        ErrorKind::UnexpectedEof => NetworkErrorKind::Eof,
+        ErrorKind::InvalidData if message.to_ascii_lowercase().contains("certificate") => NetworkErrorKind::Tls,
+        _ if message.contains("lookup address") || message.contains("Name or service not known") => {
+            NetworkErrorKind::Dns
+        }
+        _ => NetworkErrorKind::Other,
+    };
+    NetworkFailure { kind, message }
+}
+
+/// A WebSocket-level error (handshake or an open connection), classified.
+pub fn socket_failure(error: &tokio_tungstenite::tungstenite::Error) -> NetworkFailure {
+    use tokio_tungstenite::tungstenite::Error;
+    match error {
+        Error::Io(io) => io_failure(io),
+        Error::Tls(tls) => NetworkFailure {
+            kind: NetworkErrorKind::Tls,
+            message: tls.to_string(),
+        },
+        Error::ConnectionClosed | Error::AlreadyClosed => NetworkFailure {
+            kind: NetworkErrorKind::Eof,
+            message: error.to_string(),
+        },
+        Error::Protocol(_) => NetworkFailure {
+            kind: NetworkErrorKind::TruncatedFrame,
+            message: error.to_string(),
+        },
+        Error::Capacity(_) => NetworkFailure {
+            kind: NetworkErrorKind::TruncatedFrame,
+            message: format!("{error} (the service sent a frame larger than azspeech accepts)"),
+        },
+        _ => NetworkFailure {
+            kind: NetworkErrorKind::Other,
+            message: error.to_string(),
+        },
     }
 }
 
