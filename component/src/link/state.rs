@@ -302,7 +302,12 @@ impl Link {
                 Some(wait) if wait > MAX_RETRY_AFTER_MS => None,
                 wait => Some(backoff::delay_ms(&self.policy, self.failures_in_row, wait, &mut self.ids)),
             },
-            SpeechError::Transient(_) | SpeechError::Protocol(_) => {
+            SpeechError::Transient(_) => {
+                Some(backoff::delay_ms(&self.policy, self.failures_in_row, None, &mut self.ids))
+            }
+            // A frame from the service that cannot be used may be a glitch on the way: retry.
+            // The service saying that we broke the protocol (close 1002) is not.
+            SpeechError::Protocol(_) if matches!(loss, Loss::Refused(_)) => {
                 Some(backoff::delay_ms(&self.policy, self.failures_in_row, None, &mut self.ids))
             }
             _ => None,

@@ -178,7 +178,8 @@ impl Recognizer {
     /// A connection to open now, if one is due.
     pub fn poll_connect(&self, now: u64) -> Option<ConnectRequest> {
         let mut inner = self.inner.borrow_mut();
-        if inner.done {
+        // What is queued belongs to the connection being left (its close frame): it goes first.
+        if inner.done || !inner.transmits.is_empty() {
             return None;
         }
         let wants = inner.wants_connection();

@@ -230,7 +230,8 @@ impl Synthesizer {
     /// A connection to open now, if one is due.
     pub fn poll_connect(&self, now: u64) -> Option<ConnectRequest> {
         let mut inner = self.inner.borrow_mut();
-        if inner.done {
+        // What is queued belongs to the connection being left (its close frame): it goes first.
+        if inner.done || !inner.transmits.is_empty() {
             return None;
         }
         let wants = inner.next < inner.queue.len() || inner.in_flight.is_some();
