@@ -13,6 +13,11 @@ pub struct Running {
 
 impl Running {
     pub fn start(form: HostForm, tls: bool) -> Self {
+        Self::with(form, tls, |config| config)
+    }
+
+    /// An emulator whose configuration `adjust` may change (faults, limits).
+    pub fn with(form: HostForm, tls: bool, adjust: impl FnOnce(EmulatorConfig) -> EmulatorConfig) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -26,6 +31,7 @@ impl Running {
         if tls {
             config = config.ca_file(dir.path().join("ca.pem"));
         }
+        let config = adjust(config);
         let emulator = runtime.block_on(Emulator::start(config)).expect("emulator starts");
         Self {
             emulator: Some(emulator),
