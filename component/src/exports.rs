@@ -65,11 +65,7 @@ impl recognition::Guest for Core {
 }
 
 impl recognition::GuestRecognizer for crate::recognition::Recognizer {
-    fn new(
-        settings: config::Settings,
-        options: recognition::RecognitionOptions,
-        policy: link::SessionPolicy,
-    ) -> Self {
+    fn new(settings: config::Settings, options: recognition::RecognitionOptions, policy: link::SessionPolicy) -> Self {
         install_panic_hook();
         Self::new(settings, options, &policy)
     }

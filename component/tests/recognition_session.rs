@@ -9,10 +9,10 @@ use azspeech_component::bindings::exports::azspeech::core::messages::WsMessage;
 use azspeech_component::bindings::exports::azspeech::core::recognition::{
     AudioFormat, OutputFormat, Profanity, RecognitionMode, RecognitionOptions, RecognitionStatus,
 };
-use azspeech_component::recognition::session::{AudioError, TurnEvent as RecognitionEvent, TurnPlan};
 use azspeech_component::bindings::exports::azspeech::core::types::SpeechError;
 use azspeech_component::config;
 use azspeech_component::recognition::RecognitionSession;
+use azspeech_component::recognition::session::{AudioError, TurnEvent as RecognitionEvent, TurnPlan};
 use azspeech_component::usp::{self, parse_binary, parse_text};
 use serde_json::{Value, json};
 

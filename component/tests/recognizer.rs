@@ -130,7 +130,11 @@ impl Service {
                     request_id: request_id_of(text),
                     ..Service::default()
                 };
-                vec![reply(&self.request_id, "turn.start", "{\"context\":{\"serviceTag\":\"s\"}}")]
+                vec![reply(
+                    &self.request_id,
+                    "turn.start",
+                    "{\"context\":{\"serviceTag\":\"s\"}}",
+                )]
             }
             Transmit::Message(WsMessage::Binary(frame)) => {
                 let head_len = usize::from(u16::from_be_bytes([frame[0], frame[1]]));
@@ -157,8 +161,7 @@ impl Service {
         let base = self.base.unwrap_or(0);
         let mut out = Vec::new();
         for &(start, end, text) in UTTERANCES {
-            if end <= heard_to && start >= base && !self.phrases_sent.contains(&text)
-            {
+            if end <= heard_to && start >= base && !self.phrases_sent.contains(&text) {
                 self.phrases_sent.push(text);
                 let body = format!(
                     "{{\"RecognitionStatus\":\"Success\",\"DisplayText\":\"{text}\",\"Offset\":{},\"Duration\":{}}}",
@@ -258,13 +261,6 @@ fn run(recognizer: &Recognizer, drops: &[(usize, Drop)], mut upgrades: Vec<Optio
                 connection += 1;
                 continue;
             }
-            if std::env::var_os("DEBUG_RUN").is_some() {
-                match &transmit {
-                    Transmit::Audio(a) => eprintln!("{now}: audio {}..{}", a.start, a.end),
-                    Transmit::Message(WsMessage::Text(t)) => eprintln!("{now}: {}", path_of(t)),
-                    _ => eprintln!("{now}: binary"),
-                }
-            }
             let Some(svc) = service.as_mut() else { continue };
             for message in svc.take(&transmit) {
                 if let Some((after, drop)) = drops.get(connection)
@@ -276,11 +272,6 @@ fn run(recognizer: &Recognizer, drops: &[(usize, Drop)], mut upgrades: Vec<Optio
                     break;
                 }
                 replies_on_connection += 1;
-                if std::env::var_os("DEBUG_RUN").is_some()
-                    && let WsMessage::Text(t) = &message
-                {
-                    eprintln!("{now}: <- {}", t.replace("\r\n", " | "));
-                }
                 recognizer.handle_message(now, message);
             }
             if service.is_none() {
@@ -357,12 +348,24 @@ fn a_drop_after_any_message_with_any_transient_loss_loses_and_repeats_nothing() 
             let recognizer = new_recognizer(key_settings(), policy());
             let outcome = run(&recognizer, &[(position, loss.clone())], vec![]);
             assert!(outcome.finished, "drop after {position} with {loss:?}: {outcome:?}");
-            assert_eq!(outcome.phrases, expected_phrases(), "drop after {position} with {loss:?}");
+            assert_eq!(
+                outcome.phrases,
+                expected_phrases(),
+                "drop after {position} with {loss:?}"
+            );
             assert_eq!(outcome.requests.len(), 2, "one reconnect: {loss:?}");
             let ids: Vec<_> = outcome
                 .requests
                 .iter()
-                .map(|r| r.plan.headers.iter().find(|(n, _)| n == "X-ConnectionId").unwrap().1.clone())
+                .map(|r| {
+                    r.plan
+                        .headers
+                        .iter()
+                        .find(|(n, _)| n == "X-ConnectionId")
+                        .unwrap()
+                        .1
+                        .clone()
+                })
                 .collect();
             assert_eq!(ids[0], ids[1], "the same X-ConnectionId across reconnects");
         }
@@ -372,7 +375,9 @@ fn a_drop_after_any_message_with_any_transient_loss_loses_and_repeats_nothing() 
 /// Many drops in a row, each after some progress: the budget resets on every phrase.
 #[test]
 fn repeated_drops_with_progress_never_exhaust_the_budget() {
-    let drops: Vec<(usize, Drop)> = (0..12).map(|_| (2, Drop::Close(1011, "Internal server error"))).collect();
+    let drops: Vec<(usize, Drop)> = (0..12)
+        .map(|_| (2, Drop::Close(1011, "Internal server error")))
+        .collect();
     let recognizer = new_recognizer(key_settings(), policy());
     let outcome = run(&recognizer, &drops, vec![]);
     assert!(outcome.finished, "{outcome:?}");
@@ -415,7 +420,11 @@ fn retry_after_is_honoured() {
     let request = recognizer.poll_connect(0).unwrap();
     assert_eq!(request.attempt, 1);
     recognizer.handle_connect_failed(10, refused(429, Some("3")).unwrap());
-    assert_eq!(recognizer.poll_timeout(), Some(3_010), "exactly the 3 s the service asked for");
+    assert_eq!(
+        recognizer.poll_timeout(),
+        Some(3_010),
+        "exactly the 3 s the service asked for"
+    );
     assert!(recognizer.poll_connect(3_009).is_none());
     assert!(recognizer.poll_connect(3_010).is_some());
 }
@@ -435,7 +444,10 @@ fn the_budget_runs_out_on_failures_without_progress_and_backoff_is_capped() {
     let recognizer = new_recognizer(key_settings(), policy());
     let outcome = run(&recognizer, &[], vec![refused(503, None); 40]);
     let (error, attempts, tried) = outcome.failed.expect("gives up");
-    assert!(matches!(error, SpeechError::Transient(ref d) if d.http_status == Some(503)), "{error:?}");
+    assert!(
+        matches!(error, SpeechError::Transient(ref d) if d.http_status == Some(503)),
+        "{error:?}"
+    );
     assert_eq!(attempts, 11, "the first attempt and 10 retries");
     assert_eq!(tried.len(), 11);
     assert!(tried.iter().all(|line| line.contains("HTTP 503")), "{tried:?}");
@@ -459,7 +471,10 @@ fn a_refused_primary_key_fails_over_to_the_secondary_once() {
     assert!(matches!(slots[0], AuthPlan::SubscriptionKey(KeySlot::Primary)));
     assert!(matches!(slots[1], AuthPlan::SubscriptionKey(KeySlot::Secondary)));
     assert!(
-        outcome.notices.iter().any(|n| matches!(n, SessionNotice::KeyFailover(KeySlot::Secondary))),
+        outcome
+            .notices
+            .iter()
+            .any(|n| matches!(n, SessionNotice::KeyFailover(KeySlot::Secondary))),
         "{:?}",
         outcome.notices
     );
@@ -469,7 +484,10 @@ fn a_refused_primary_key_fails_over_to_the_secondary_once() {
     let (error, attempts, tried) = outcome.failed.expect("fails");
     assert!(matches!(error, SpeechError::Authentication(_)));
     assert_eq!(attempts, 2);
-    assert!(tried[0].contains("SPEECH_KEY") && tried[1].contains("SPEECH_KEY_SECONDARY"), "{tried:?}");
+    assert!(
+        tried[0].contains("SPEECH_KEY") && tried[1].contains("SPEECH_KEY_SECONDARY"),
+        "{tried:?}"
+    );
     // Without a secondary key there is nothing to fail over to.
     let recognizer = new_recognizer(key_settings(), policy());
     let outcome = run(&recognizer, &[], vec![refused(401, None)]);
@@ -491,7 +509,10 @@ fn a_process_that_already_failed_over_starts_with_the_secondary_key() {
         },
     );
     let request = recognizer.poll_connect(0).unwrap();
-    assert!(matches!(request.plan.auth, AuthPlan::SubscriptionKey(KeySlot::Secondary)));
+    assert!(matches!(
+        request.plan.auth,
+        AuthPlan::SubscriptionKey(KeySlot::Secondary)
+    ));
 }
 
 #[test]
@@ -548,7 +569,11 @@ fn the_connection_is_replaced_at_a_phrase_boundary_before_its_lifetime_ends() {
     let outcome = run(&recognizer, &[], vec![]);
     assert!(outcome.finished, "{outcome:?}");
     assert_eq!(outcome.phrases, expected_phrases());
-    assert_eq!(outcome.requests.len(), 1, "a 10-s stream at real time fits in one 30-s connection");
+    assert_eq!(
+        outcome.requests.len(),
+        1,
+        "a 10-s stream at real time fits in one 30-s connection"
+    );
 
     // 10 s of audio at real time with a 4-s lifetime: rotated at phrase boundaries (after
     // 3.6 s), or at 3.8 s in any case; never lost.
@@ -565,7 +590,11 @@ fn the_connection_is_replaced_at_a_phrase_boundary_before_its_lifetime_ends() {
     assert_eq!(outcome.phrases, expected_phrases());
     assert!(outcome.requests.len() >= 3, "{}", outcome.requests.len());
     assert!(outcome.notices.iter().any(|n| matches!(n, SessionNotice::Rotating)));
-    assert!(outcome.closes_sent.iter().all(|code| *code == 1000), "{:?}", outcome.closes_sent);
+    assert!(
+        outcome.closes_sent.iter().all(|code| *code == 1000),
+        "{:?}",
+        outcome.closes_sent
+    );
 }
 
 #[test]
@@ -593,8 +622,14 @@ fn an_idle_connection_is_closed_and_reopened_when_audio_comes() {
     // Nothing to send: the idle deadline is 150 s after the last message.
     assert_eq!(recognizer.poll_timeout(), Some(150_000));
     recognizer.handle_timeout(150_000);
-    assert!(matches!(recognizer.poll_transmit(150_000), Some(Transmit::Close(CloseFrame { code: 1000, .. }))));
-    assert!(recognizer.poll_connect(200_000).is_none(), "dormant until there is audio");
+    assert!(matches!(
+        recognizer.poll_transmit(150_000),
+        Some(Transmit::Close(CloseFrame { code: 1000, .. }))
+    ));
+    assert!(
+        recognizer.poll_connect(200_000).is_none(),
+        "dormant until there is audio"
+    );
     recognizer.push_audio(300_000, 3200).unwrap();
     let again = recognizer.poll_connect(300_000).expect("reconnects for the audio");
     assert_eq!(again.attempt, 2);
@@ -653,4 +688,3 @@ fn invalid_options_fail_at_once() {
     assert!(recognizer.is_done());
     assert!(recognizer.poll_connect(0).is_none());
 }
-

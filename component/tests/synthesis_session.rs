@@ -7,10 +7,10 @@
 use azspeech_component::bindings::exports::azspeech::core::config::{Setting, SettingSource, SettingValue, Settings};
 use azspeech_component::bindings::exports::azspeech::core::messages::WsMessage;
 use azspeech_component::bindings::exports::azspeech::core::synthesis::{AudioEncoding, SynthesisOptions};
-use azspeech_component::synthesis::session::RequestEvent as SynthesisEvent;
 use azspeech_component::bindings::exports::azspeech::core::types::SpeechError;
 use azspeech_component::config;
 use azspeech_component::synthesis::SynthesisSession;
+use azspeech_component::synthesis::session::RequestEvent as SynthesisEvent;
 use azspeech_component::synthesis::{formats, split};
 use azspeech_component::usp::{self, Headers, parse_text};
 use serde_json::Value;

@@ -34,8 +34,8 @@ pub use bindings::exports::azspeech::core::recognition::{
     RecognitionMode, RecognitionOptions, RecognitionStatus, RecognitionSummary, RecognizedWord,
 };
 pub use bindings::exports::azspeech::core::synthesis::{
-    AudioEncoding, Bookmark, Boundary, FormatInfo, RequestRestart, SynthesisEvent, SynthesisOptions,
-    SynthesisSummary, Viseme,
+    AudioEncoding, Bookmark, Boundary, FormatInfo, RequestRestart, SynthesisEvent, SynthesisOptions, SynthesisSummary,
+    Viseme,
 };
 pub use bindings::exports::azspeech::core::types::{
     AuthMode, Cloud, ConfigError, ConfigErrorCode, CredentialSource, EndpointKind, FailureDetail, Finding, Level,
@@ -245,7 +245,11 @@ impl CoreInstance {
     }
 
     /// `failures.classify-network`.
-    pub fn classify_network(&mut self, settings: &Settings, failure: &NetworkFailure) -> Result<SpeechError, CoreError> {
+    pub fn classify_network(
+        &mut self,
+        settings: &Settings,
+        failure: &NetworkFailure,
+    ) -> Result<SpeechError, CoreError> {
         self.core
             .azspeech_core_failures()
             .call_classify_network(&mut self.store, settings, failure)
@@ -263,7 +267,7 @@ impl CoreInstance {
             .core
             .azspeech_core_recognition()
             .recognizer()
-            .call_constructor(&mut self.store, settings, options, policy.clone())
+            .call_constructor(&mut self.store, settings, options, *policy)
             .map_err(trap("recognition.recognizer"))?;
         Ok(Recognizer(resource))
     }
@@ -279,7 +283,7 @@ impl CoreInstance {
             .core
             .azspeech_core_synthesis()
             .synthesizer()
-            .call_constructor(&mut self.store, settings, options, policy.clone())
+            .call_constructor(&mut self.store, settings, options, *policy)
             .map_err(trap("synthesis.synthesizer"))?;
         Ok(Synthesizer(resource))
     }

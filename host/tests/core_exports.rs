@@ -181,11 +181,21 @@ fn recognizer_exports() {
     let recognizer = core
         .recognizer(&loopback_settings(), &options, &policy())
         .expect("constructor");
-    let request = recognizer.poll_connect(&mut core, 0).expect("call").expect("connect at once");
-    assert!(request.plan.url.starts_with("ws://127.0.0.1:5000/"), "{}", request.plan.url);
+    let request = recognizer
+        .poll_connect(&mut core, 0)
+        .expect("call")
+        .expect("connect at once");
+    assert!(
+        request.plan.url.starts_with("ws://127.0.0.1:5000/"),
+        "{}",
+        request.plan.url
+    );
     assert_eq!(request.attempt, 1);
     recognizer.handle_connected(&mut core, 1).expect("call");
-    recognizer.push_audio(&mut core, 1, 6400).expect("call").expect("accepted");
+    recognizer
+        .push_audio(&mut core, 1, 6400)
+        .expect("call")
+        .expect("accepted");
     let mut sent = Vec::new();
     while let Some(transmit) = recognizer.poll_transmit(&mut core, 2).expect("call") {
         sent.push(transmit);
@@ -218,12 +228,27 @@ fn recognizer_exports() {
         reason: "Internal server error".into(),
     });
     recognizer.handle_closed(&mut core, 4, &drop).expect("call");
-    let wake = recognizer.poll_timeout(&mut core).expect("call").expect("a reconnect time");
+    let wake = recognizer
+        .poll_timeout(&mut core)
+        .expect("call")
+        .expect("a reconnect time");
     assert!((54..=104).contains(&wake), "backoff of 50-100 ms: {wake}");
-    assert!(recognizer.poll_connect(&mut core, 4).expect("call").is_none(), "not yet");
-    let again = recognizer.poll_connect(&mut core, wake).expect("call").expect("reconnect");
+    assert!(
+        recognizer.poll_connect(&mut core, 4).expect("call").is_none(),
+        "not yet"
+    );
+    let again = recognizer
+        .poll_connect(&mut core, wake)
+        .expect("call")
+        .expect("reconnect");
     assert_eq!(again.attempt, 2);
-    let id = |r: &ConnectRequest| r.plan.headers.iter().find(|(n, _)| n == "X-ConnectionId").map(|(_, v)| v.clone());
+    let id = |r: &ConnectRequest| {
+        r.plan
+            .headers
+            .iter()
+            .find(|(n, _)| n == "X-ConnectionId")
+            .map(|(_, v)| v.clone())
+    };
     assert_eq!(id(&again), id(&request), "the same X-ConnectionId on every reconnect");
     recognizer.handle_connected(&mut core, wake).expect("call");
     recognizer.end_audio(&mut core, wake).expect("call");
@@ -240,7 +265,10 @@ fn recognizer_exports() {
     let second_id = context.expect("a new turn");
     assert_ne!(second_id, request_id, "a new X-RequestId");
     for (path, body) in [
-        ("speech.phrase", "{\"RecognitionStatus\":\"Success\",\"DisplayText\":\"There.\",\"Offset\":0,\"Duration\":1000000}"),
+        (
+            "speech.phrase",
+            "{\"RecognitionStatus\":\"Success\",\"DisplayText\":\"There.\",\"Offset\":0,\"Duration\":1000000}",
+        ),
         ("turn.end", "{}"),
     ] {
         let message = WsMessage::Text(format!("X-RequestId:{second_id}\r\nPath:{path}\r\n\r\n{body}"));
@@ -303,10 +331,19 @@ fn synthesizer_exports() {
         .synthesizer(&loopback_settings(), &options, &policy())
         .expect("constructor");
     assert!(
-        synthesizer.speak_ssml(&mut core, "<speak><voice>").expect("call").is_err(),
+        synthesizer
+            .speak_ssml(&mut core, "<speak><voice>")
+            .expect("call")
+            .is_err(),
         "malformed SSML is rejected when queued"
     );
-    assert_eq!(synthesizer.speak_text(&mut core, "Hello <world> & friends").expect("call").ok(), Some(0));
+    assert_eq!(
+        synthesizer
+            .speak_text(&mut core, "Hello <world> & friends")
+            .expect("call")
+            .ok(),
+        Some(0)
+    );
     synthesizer.end_input(&mut core, 0).expect("call");
     synthesizer.poll_connect(&mut core, 0).expect("call").expect("connect");
     synthesizer.handle_connected(&mut core, 1).expect("call");
@@ -314,7 +351,10 @@ fn synthesizer_exports() {
     while let Some(Transmit::Message(message)) = synthesizer.poll_transmit(&mut core, 1).expect("call") {
         frames.push(message);
     }
-    let ssml = frames.iter().find(|f| path_of(f) == "Path:ssml").expect("an ssml frame");
+    let ssml = frames
+        .iter()
+        .find(|f| path_of(f) == "Path:ssml")
+        .expect("an ssml frame");
     let request_id = request_id_of(ssml);
     assert!(matches!(ssml, WsMessage::Text(t) if t.contains("Hello &lt;world&gt; &amp; friends")));
     let head = format!("Path:audio\r\nX-RequestId:{request_id}\r\n");

@@ -140,7 +140,10 @@ fn stt_under_drops_prints_exactly_the_unbroken_transcript() {
         .collect();
     let dropped = closes.iter().filter(|c| matches!(c, Some(1006 | 1011 | 1001))).count();
     assert!(dropped >= 5, "connections dropped on the way: {closes:?}");
-    assert!(closes.contains(&Some(1006)) && closes.contains(&Some(1011)), "{closes:?}");
+    assert!(
+        closes.contains(&Some(1006)) && closes.contains(&Some(1011)),
+        "{closes:?}"
+    );
 }
 
 /// A wrong `SPEECH_KEY` with the right `SPEECH_KEY_SECONDARY`: recognition succeeds, with a
@@ -173,7 +176,10 @@ fn a_wrong_primary_key_fails_over_to_the_secondary_with_a_warning() {
         stderr.contains("SPEECH_KEY_SECONDARY was accepted"),
         "the warning names the key that worked: {stderr}"
     );
-    assert!(!stderr.contains(&right) && !stdout.contains(&right), "no key in the output");
+    assert!(
+        !stderr.contains(&right) && !stdout.contains(&right),
+        "no key in the output"
+    );
     // TTS the same way.
     let out = dir.path().join("t.wav");
     let (code, _, stderr) = azspeech(&rotated, &["tts", "Rotated keys.", "-o", out.to_str().expect("utf8")]);
@@ -191,7 +197,14 @@ fn tts_under_drops_writes_the_same_file() {
         let out = dir.path().join(name);
         let (code, _, stderr) = azspeech(
             env,
-            &["tts", &text, "--format", "riff-16khz-16bit-mono-pcm", "-o", out.to_str().expect("utf8")],
+            &[
+                "tts",
+                &text,
+                "--format",
+                "riff-16khz-16bit-mono-pcm",
+                "-o",
+                out.to_str().expect("utf8"),
+            ],
         );
         assert_eq!(code, Some(0), "{stderr}");
         std::fs::read(out).expect("read")

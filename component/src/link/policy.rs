@@ -53,14 +53,9 @@ impl Policy {
         Self {
             seed: policy.seed,
             max_attempts: policy.max_attempts.unwrap_or(DEFAULT_MAX_ATTEMPTS).max(1),
-            backoff_initial_ms: policy
-                .backoff_initial_ms
-                .map_or(DEFAULT_BACKOFF_INITIAL_MS, u64::from),
+            backoff_initial_ms: policy.backoff_initial_ms.map_or(DEFAULT_BACKOFF_INITIAL_MS, u64::from),
             backoff_max_ms: policy.backoff_max_ms.map_or(DEFAULT_BACKOFF_MAX_MS, u64::from),
-            max_connection_ms: policy
-                .max_connection_ms
-                .unwrap_or(DEFAULT_MAX_CONNECTION_MS)
-                .max(1_000),
+            max_connection_ms: policy.max_connection_ms.unwrap_or(DEFAULT_MAX_CONNECTION_MS).max(1_000),
             idle_ms: policy.idle_ms.unwrap_or(DEFAULT_IDLE_MS).max(1_000),
             response_timeout_ms: policy
                 .response_timeout_ms

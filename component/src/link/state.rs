@@ -253,10 +253,7 @@ impl Link {
     }
 
     fn uses_key(&self) -> bool {
-        matches!(
-            self.auth,
-            Some(AuthPlan::SubscriptionKey(_) | AuthPlan::StsExchange(_))
-        )
+        matches!(self.auth, Some(AuthPlan::SubscriptionKey(_) | AuthPlan::StsExchange(_)))
     }
 
     fn uses_token(&self) -> bool {
@@ -276,7 +273,9 @@ impl Link {
         } else {
             String::new()
         };
-        let lived = lived.map_or(String::new(), |ms| format!(" after {}.{} s", ms / 1000, ms % 1000 / 100));
+        let lived = lived.map_or(String::new(), |ms| {
+            format!(" after {}.{} s", ms / 1000, ms % 1000 / 100)
+        });
         let line = format!("attempt {}: {what}{with_key}{lived}", self.attempts);
         self.note(line.clone());
         self.failures_in_row = self.failures_in_row.saturating_add(1);
@@ -300,16 +299,27 @@ impl Link {
             }
             SpeechError::Throttled(throttle) => match throttle.retry_after_ms {
                 Some(wait) if wait > MAX_RETRY_AFTER_MS => None,
-                wait => Some(backoff::delay_ms(&self.policy, self.failures_in_row, wait, &mut self.ids)),
+                wait => Some(backoff::delay_ms(
+                    &self.policy,
+                    self.failures_in_row,
+                    wait,
+                    &mut self.ids,
+                )),
             },
-            SpeechError::Transient(_) => {
-                Some(backoff::delay_ms(&self.policy, self.failures_in_row, None, &mut self.ids))
-            }
+            SpeechError::Transient(_) => Some(backoff::delay_ms(
+                &self.policy,
+                self.failures_in_row,
+                None,
+                &mut self.ids,
+            )),
             // A frame from the service that cannot be used may be a glitch on the way: retry.
             // The service saying that we broke the protocol (close 1002) is not.
-            SpeechError::Protocol(_) if matches!(loss, Loss::Refused(_)) => {
-                Some(backoff::delay_ms(&self.policy, self.failures_in_row, None, &mut self.ids))
-            }
+            SpeechError::Protocol(_) if matches!(loss, Loss::Refused(_)) => Some(backoff::delay_ms(
+                &self.policy,
+                self.failures_in_row,
+                None,
+                &mut self.ids,
+            )),
             _ => None,
         };
         match delay {

@@ -264,8 +264,7 @@ impl Inner {
     }
 
     fn begin_turn(&mut self, plan: super::session::TurnPlan) {
-        self.transmits
-            .extend(plan.frames.into_iter().map(Transmit::Message));
+        self.transmits.extend(plan.frames.into_iter().map(Transmit::Message));
         self.cursor = plan.replay_from;
         self.turn_open = true;
         self.end_sent = false;
@@ -453,7 +452,8 @@ impl Inner {
 
     fn rotate(&mut self, now: u64) {
         self.transmits.clear();
-        self.transmits.push_back(client_close("Replacing the connection before its lifetime ends"));
+        self.transmits
+            .push_back(client_close("Replacing the connection before its lifetime ends"));
         self.turn_open = false;
         self.rotation_due = false;
         self.events.push_back(RecognitionEvent::Notice(SessionNotice::Rotating));
@@ -465,7 +465,8 @@ impl Inner {
 
     fn idle_close(&mut self) {
         self.transmits.clear();
-        self.transmits.push_back(client_close("Idle: reconnecting when there is audio"));
+        self.transmits
+            .push_back(client_close("Idle: reconnecting when there is audio"));
         self.turn_open = false;
         self.link.sleep();
     }

@@ -21,6 +21,10 @@
 
 use std::cell::RefCell;
 
+use super::context::{self, Resume};
+use super::options::{self, Checked};
+use super::results;
+use super::stream::{Clock, TurnBase};
 use crate::bindings::exports::azspeech::core::config::Settings;
 use crate::bindings::exports::azspeech::core::messages::WsMessage;
 use crate::bindings::exports::azspeech::core::recognition::{
@@ -30,10 +34,6 @@ use crate::bindings::exports::azspeech::core::types::SpeechError;
 use crate::usp::wav::{WavFormat, wav_header};
 use crate::usp::{self, Headers, content_type, header, path};
 use crate::wire::{self, Received};
-use super::context::{self, Resume};
-use super::options::{self, Checked};
-use super::results;
-use super::stream::{Clock, TurnBase};
 
 /// Where the audio stream stands, in bytes of PCM since the start of the session's stream
 /// (the WAV header frames are not counted).
@@ -391,8 +391,7 @@ fn handle_text(
             .map(TurnEvent::SpeechStartDetected);
     }
     if is(path::SPEECH_END_DETECTED) {
-        return results::detected_offset(path::SPEECH_END_DETECTED, body, &turn.base)
-            .map(TurnEvent::SpeechEndDetected);
+        return results::detected_offset(path::SPEECH_END_DETECTED, body, &turn.base).map(TurnEvent::SpeechEndDetected);
     }
     if is(path::SPEECH_HYPOTHESIS) {
         return results::partial(path::SPEECH_HYPOTHESIS, body, &turn.base).map(TurnEvent::Hypothesis);

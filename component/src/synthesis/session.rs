@@ -10,6 +10,9 @@
 
 use std::cell::RefCell;
 
+use super::context::{self, MetadataOptions};
+use super::formats;
+use super::metadata::{self, Cursors};
 use crate::bindings::exports::azspeech::core::config::Settings;
 use crate::bindings::exports::azspeech::core::messages::{PayloadRange, WsMessage};
 use crate::bindings::exports::azspeech::core::synthesis::{Bookmark, Boundary, SynthesisOptions, Viseme};
@@ -18,9 +21,6 @@ use crate::config::language::is_language_tag;
 use crate::ssml::{self, SsmlError, Voice};
 use crate::usp::{self, Headers, MAX_HEADER_BLOCK, content_type, header, path};
 use crate::wire::{self, Received, json};
-use super::context::{self, MetadataOptions};
-use super::formats;
-use super::metadata::{self, Cursors};
 
 /// What one received message of a request meant. Offsets are relative to the request's audio.
 #[derive(Debug, Clone)]

@@ -408,8 +408,9 @@ impl Inner {
         self.next = in_flight.index + 1;
         self.requests_done = self.requests_done.saturating_add(1);
         self.link.progress();
-        self.events
-            .push_back(SynthesisEvent::RequestDone(u32::try_from(in_flight.index).unwrap_or(u32::MAX)));
+        self.events.push_back(SynthesisEvent::RequestDone(
+            u32::try_from(in_flight.index).unwrap_or(u32::MAX),
+        ));
         self.maybe_finish();
     }
 

@@ -126,7 +126,9 @@ impl AudioWriter {
             return Ok(false);
         };
         let end = self.header_len as u64 + audio_len;
-        let result = file.set_len(end).and_then(|()| file.seek(SeekFrom::Start(end)).map(|_| ()));
+        let result = file
+            .set_len(end)
+            .and_then(|()| file.seek(SeekFrom::Start(end)).map(|_| ()));
         result.map_err(|error| AudioOutputError {
             path: self.label.clone(),
             error,

@@ -132,12 +132,7 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
             bookmarks: false,
         };
         let summary = client
-            .synthesize(
-                &SpeechInput::Text(args.sentence.clone()),
-                &options,
-                &mut writer,
-                |_| {},
-            )
+            .synthesize(&SpeechInput::Text(args.sentence.clone()), &options, &mut writer, |_| {})
             .await
             .map_err(|e| failed("text to speech")(e.to_string()))?;
         let final_header =

@@ -200,28 +200,26 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
     let print_events = args.events.is_some();
     let runtime = context::tokio_runtime()?;
     let summary = runtime
-        .block_on(
-            client.synthesize(&input, &options, &mut outputs, |timed: &TimedEvent| {
-                match &timed.event {
-                    SynthesisEvent::RequestStarted(index) => {
-                        words_at_request.resize(*index as usize + 1, words.len());
-                        words_at_request[*index as usize] = words.len();
-                    }
-                    SynthesisEvent::RequestRestarted(restart) => {
-                        if let Some(&at) = words_at_request.get(restart.request as usize) {
-                            words.truncate(at);
-                        }
-                    }
-                    SynthesisEvent::WordBoundary(boundary) => {
-                        words.push((boundary.text.clone(), boundary.offset, boundary.duration));
-                    }
-                    _ => {}
+        .block_on(client.synthesize(&input, &options, &mut outputs, |timed: &TimedEvent| {
+            match &timed.event {
+                SynthesisEvent::RequestStarted(index) => {
+                    words_at_request.resize(*index as usize + 1, words.len());
+                    words_at_request[*index as usize] = words.len();
                 }
-                if print_events && let Some(line) = event_json(&timed.event) {
-                    eprintln!("{line}");
+                SynthesisEvent::RequestRestarted(restart) => {
+                    if let Some(&at) = words_at_request.get(restart.request as usize) {
+                        words.truncate(at);
+                    }
                 }
-            }),
-        )
+                SynthesisEvent::WordBoundary(boundary) => {
+                    words.push((boundary.text.clone(), boundary.offset, boundary.duration));
+                }
+                _ => {}
+            }
+            if print_events && let Some(line) = event_json(&timed.event) {
+                eprintln!("{line}");
+            }
+        }))
         .map_err(failure)?;
     let final_header = header(
         &mut resolved.core,
@@ -325,6 +323,7 @@ impl SynthesisSink for TtsOutputs {
         Ok(())
     }
 
+    #[allow(clippy::result_large_err)] // the same error type as every session call
     fn discard_from(&mut self, offset: u64) -> Result<(), SessionError> {
         #[cfg(feature = "speaker")]
         if self.speaker.is_some() && self.file.as_ref().is_none_or(|file| file.audio_len() > offset) {

@@ -20,9 +20,9 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::audio::input::AudioInputError;
 use crate::audio::output::AudioOutputError;
 use crate::core_runtime::{
-    CloseFrame, CloseInfo, ConnectFailure, ConnectRequest, CoreError, CoreRuntime, CredentialFailure, KeySlot, NetworkErrorKind,
-    NetworkFailure, Pace, SessionFailure, SessionNotice, SessionPolicy, Settings, SpeechError, UpgradeRejection,
-    WsMessage,
+    CloseFrame, CloseInfo, ConnectFailure, ConnectRequest, CoreError, CoreRuntime, CredentialFailure, KeySlot,
+    NetworkErrorKind, NetworkFailure, Pace, SessionFailure, SessionNotice, SessionPolicy, Settings, SpeechError,
+    UpgradeRejection, WsMessage,
 };
 use crate::credentials::{CredentialBroker, CredentialError};
 use crate::exit_code::ExitCode;
@@ -91,7 +91,11 @@ impl SessionError {
     pub fn gave_up(failure: SessionFailure) -> Self {
         match Self::service(failure.error) {
             Self::Service {
-                error, kind, message, hint, ..
+                error,
+                kind,
+                message,
+                hint,
+                ..
             } => Self::Service {
                 error,
                 kind,

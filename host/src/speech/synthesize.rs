@@ -24,6 +24,7 @@ pub trait SynthesisSink {
     /// Take back every audio byte from `offset` on (a request is being sent again after its
     /// connection failed). A sink that cannot (a pipe, a speaker) fails with an error that
     /// says so, unless nothing past `offset` was written.
+    #[allow(clippy::result_large_err)] // the same error type as every session call
     fn discard_from(&mut self, offset: u64) -> Result<(), SessionError>;
 }
 
@@ -38,6 +39,7 @@ impl SynthesisSink for AudioWriter {
 }
 
 /// Truncate a writer's audio to `offset` bytes, or say why it cannot be done.
+#[allow(clippy::result_large_err)] // the same error type as every session call
 pub fn discard_from_writer(writer: &mut AudioWriter, offset: u64) -> Result<(), SessionError> {
     if writer.audio_len() <= offset {
         return Ok(());
