@@ -462,7 +462,6 @@ fn websocket(
     }
     let mut storm_faults = Vec::new();
     for (strike, what) in shared.storms.take(kind) {
-        tracing::warn!("{what}");
         match strike {
             Strike::Refuse => {
                 stats::bump(&shared.stats.faults_injected);
