@@ -212,3 +212,70 @@ fn serve(args: &EmulatorArgs) -> Result<(), SetupFailure> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: EmulatorArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<EmulatorConfig, String> {
+        let wrapper = Wrapper::try_parse_from(std::iter::once("emulator").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        config(&wrapper.args).map_err(|f| f.message)
+    }
+
+    #[test]
+    fn limit_flags_reach_the_configuration() {
+        let defaults = parse(&[]).expect("defaults");
+        assert_eq!(defaults.max_connection, Some(Duration::from_secs(600)));
+        assert_eq!(defaults.max_concurrent_connections, None);
+        assert_eq!(defaults.sts_token_lifetime, Duration::from_secs(600));
+        assert_eq!(defaults.token_lifetime, Duration::from_secs(3599));
+        let set = parse(&[
+            "--max-connection-secs",
+            "1.5",
+            "--max-concurrent",
+            "3",
+            "--sts-token-lifetime-secs",
+            "30",
+            "--token-lifetime-secs",
+            "90",
+            "--regenerate-primary-key-after-connections",
+            "4",
+        ])
+        .expect("flags");
+        assert_eq!(set.max_connection, Some(Duration::from_millis(1500)));
+        assert_eq!(set.max_concurrent_connections, Some(3));
+        assert_eq!(set.sts_token_lifetime, Duration::from_secs(30));
+        assert_eq!(set.token_lifetime, Duration::from_secs(90));
+        assert_eq!(set.regenerate_primary_key_after_connections, Some(4));
+        let off = parse(&["--max-connection-secs", "0"]).expect("off");
+        assert_eq!(off.max_connection, None);
+        assert!(parse(&["--max-concurrent", "0"]).is_err());
+        assert!(parse(&["--max-connection-secs", "-1"]).is_err());
+    }
+
+    #[test]
+    fn the_faults_file_takes_storms() {
+        let path = std::env::temp_dir().join(format!("azspeech-storm-{}.json", std::process::id()));
+        std::fs::write(
+            &path,
+            r#"[{"storm": {"seed": 7, "target": "stt", "max_faults": 5}}, {"action": "refuse", "target": "any"}]"#,
+        )
+        .expect("write");
+        let path_text = path.display().to_string();
+        let parsed = parse(&["--faults", &path_text]);
+        let _ = std::fs::remove_file(&path);
+        let config = parsed.expect("faults file");
+        assert_eq!(config.storms.len(), 1);
+        assert_eq!(config.storms[0].seed, 7);
+        assert_eq!(config.faults.len(), 1);
+    }
+}
