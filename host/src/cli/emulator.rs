@@ -2,13 +2,14 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::context::{self, SetupFailure};
 use crate::exit_code::ExitCode;
-use azspeech_emulator::{Emulator, EmulatorConfig, Fault, HostForm, SynthesizerChoice, Verbosity};
+use azspeech_emulator::{Emulator, EmulatorConfig, FaultEntry, HostForm, SynthesizerChoice, Verbosity};
 
 /// Which host form requests to 127.0.0.1 are treated as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -62,9 +63,26 @@ pub struct EmulatorArgs {
     /// Where to write the test CA certificate (PEM) when --tls is on.
     #[arg(long)]
     pub ca_file: Option<PathBuf>,
-    /// A JSON file with a list of faults to inject (see the emulator crate's docs).
+    /// A JSON file with a list of faults and fault storms to inject (see the emulator crate's
+    /// docs).
     #[arg(long)]
     pub faults: Option<PathBuf>,
+    /// Close every WebSocket this long after its upgrade with 1000 "Maximum connection duration
+    /// exceeded", like the service's 10 minutes (fractions allowed, e.g. 1.5; 0 = never).
+    #[arg(long, value_name = "SECS", default_value = "600", value_parser = parse_lifetime)]
+    pub max_connection_secs: Duration,
+    /// Refuse WebSocket upgrades beyond N open STT+TTS connections with 429 and Retry-After: 1.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent: Option<u32>,
+    /// Lifetime of STS issueToken tokens, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = azspeech_emulator::STS_LIFETIME_SECS)]
+    pub sts_token_lifetime_secs: u64,
+    /// Lifetime of Entra and managed-identity tokens, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3599)]
+    pub token_lifetime_secs: u64,
+    /// Regenerate the primary key (the old one gets 401) after N accepted WebSocket connections.
+    #[arg(long, value_name = "N")]
+    pub regenerate_primary_key_after_connections: Option<u64>,
     /// Register a recording: WAV=TRANSCRIPT (repeatable).
     #[arg(long = "fixture", value_name = "WAV=TRANSCRIPT")]
     pub fixtures: Vec<String>,
@@ -77,6 +95,18 @@ pub struct EmulatorArgs {
     /// Write the client variables and token endpoints as JSON here once listening (for scripts).
     #[arg(long)]
     pub ready_file: Option<PathBuf>,
+}
+
+/// Seconds, fractions allowed; 0 means no limit (`Duration::ZERO`).
+fn parse_lifetime(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && (0.0..=86_400.0).contains(&seconds) => {
+            Ok(Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!(
+            "expected a number of seconds between 0 and 86400, got {text:?}"
+        )),
+    }
 }
 
 fn usage(message: String) -> SetupFailure {
@@ -106,16 +136,21 @@ pub(crate) fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, SetupFailure
             VerbosityFlag::Quiet => Verbosity::Quiet,
             VerbosityFlag::Requests => Verbosity::Requests,
             VerbosityFlag::Messages => Verbosity::Messages,
-        });
+        })
+        .max_connection(Some(args.max_connection_secs).filter(|d| !d.is_zero()))
+        .max_concurrent_connections(args.max_concurrent)
+        .sts_token_lifetime(Duration::from_secs(args.sts_token_lifetime_secs))
+        .token_lifetime(Duration::from_secs(args.token_lifetime_secs))
+        .regenerate_primary_key_after_connections(args.regenerate_primary_key_after_connections);
     if let Some(path) = &args.ca_file {
         config = config.ca_file(path.clone());
     }
     if let Some(path) = &args.faults {
         let text = std::fs::read_to_string(path).map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
-        let faults: Vec<Fault> = serde_json::from_str(&text)
+        let entries: Vec<FaultEntry> = serde_json::from_str(&text)
             .map_err(|e| usage(format!("{} is not a list of faults: {e}", path.display())))?;
-        for fault in faults {
-            config = config.fault(fault);
+        for entry in entries {
+            config = config.fault_entry(entry);
         }
     }
     for fixture in &args.fixtures {
@@ -176,4 +211,71 @@ fn serve(args: &EmulatorArgs) -> Result<(), SetupFailure> {
         emulator.shutdown().await;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: EmulatorArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<EmulatorConfig, String> {
+        let wrapper = Wrapper::try_parse_from(std::iter::once("emulator").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        config(&wrapper.args).map_err(|f| f.message)
+    }
+
+    #[test]
+    fn limit_flags_reach_the_configuration() {
+        let defaults = parse(&[]).expect("defaults");
+        assert_eq!(defaults.max_connection, Some(Duration::from_secs(600)));
+        assert_eq!(defaults.max_concurrent_connections, None);
+        assert_eq!(defaults.sts_token_lifetime, Duration::from_secs(600));
+        assert_eq!(defaults.token_lifetime, Duration::from_secs(3599));
+        let set = parse(&[
+            "--max-connection-secs",
+            "1.5",
+            "--max-concurrent",
+            "3",
+            "--sts-token-lifetime-secs",
+            "30",
+            "--token-lifetime-secs",
+            "90",
+            "--regenerate-primary-key-after-connections",
+            "4",
+        ])
+        .expect("flags");
+        assert_eq!(set.max_connection, Some(Duration::from_millis(1500)));
+        assert_eq!(set.max_concurrent_connections, Some(3));
+        assert_eq!(set.sts_token_lifetime, Duration::from_secs(30));
+        assert_eq!(set.token_lifetime, Duration::from_secs(90));
+        assert_eq!(set.regenerate_primary_key_after_connections, Some(4));
+        let off = parse(&["--max-connection-secs", "0"]).expect("off");
+        assert_eq!(off.max_connection, None);
+        assert!(parse(&["--max-concurrent", "0"]).is_err());
+        assert!(parse(&["--max-connection-secs", "-1"]).is_err());
+    }
+
+    #[test]
+    fn the_faults_file_takes_storms() {
+        let path = std::env::temp_dir().join(format!("azspeech-storm-{}.json", std::process::id()));
+        std::fs::write(
+            &path,
+            r#"[{"storm": {"seed": 7, "target": "stt", "max_faults": 5}}, {"action": "refuse", "target": "any"}]"#,
+        )
+        .expect("write");
+        let path_text = path.display().to_string();
+        let parsed = parse(&["--faults", &path_text]);
+        let _ = std::fs::remove_file(&path);
+        let config = parsed.expect("faults file");
+        assert_eq!(config.storms.len(), 1);
+        assert_eq!(config.storms[0].seed, 7);
+        assert_eq!(config.faults.len(), 1);
+    }
 }

@@ -18,7 +18,8 @@ use http::HeaderMap;
 
 use crate::config::{EmulatorConfig, HostForm, SPEECH_ROLE};
 use crate::hosts::HostInfo;
-use crate::tokens::{TokenError, TokenService, Verified};
+use crate::keys::Keys;
+use crate::tokens::{TokenError, TokenService, Verified, decode_payload};
 
 /// Which kind of credential a request carried (never the credential itself).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -78,6 +79,8 @@ pub(crate) struct Denial {
     pub(crate) body: String,
     /// Why, for the log (no secret).
     pub(crate) reason: String,
+    /// The credential was a token of this emulator past its expiry.
+    pub(crate) expired: bool,
 }
 
 /// The authenticated principal.
@@ -190,16 +193,14 @@ pub(crate) enum Service {
 pub(crate) struct Checker<'a> {
     pub(crate) config: &'a EmulatorConfig,
     pub(crate) tokens: &'a TokenService,
+    /// The keys in force (they can be regenerated while running).
+    pub(crate) keys: &'a Keys,
     pub(crate) now_secs: u64,
 }
 
 impl Checker<'_> {
     fn key_ok(&self, key: &str) -> bool {
-        // Constant-time enough for a test emulator: compare all bytes of both keys.
-        let eq = |a: &str, b: &str| {
-            a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-        };
-        eq(key, &self.config.primary_key) | eq(key, &self.config.secondary_key)
+        self.keys.accepts(key)
     }
 
     fn deny(&self, status: u16, message: &str, reason: impl Into<String>) -> Result<Principal, Denial> {
@@ -207,6 +208,7 @@ impl Checker<'_> {
             status,
             body: error_body(&status.to_string(), message),
             reason: reason.into(),
+            expired: false,
         })
     }
 
@@ -269,6 +271,7 @@ impl Checker<'_> {
                         status: 403,
                         body: error_body("PermissionDenied", &message),
                         reason: "identity holds no Speech role".to_owned(),
+                        expired: false,
                     });
                     return (kind, r);
                 }
@@ -288,7 +291,19 @@ impl Checker<'_> {
                     kind: AuthKind::StsToken,
                 }),
             ),
-            Err(TokenError::Expired) => (kind, self.deny(401, &entra_message(self.config), "token expired")),
+            Err(TokenError::Expired) => {
+                // The signature verified, so the payload is ours: say which kind expired.
+                let sts = decode_payload(token).is_some_and(|c| c["xms_emu"] == "sts");
+                let (kind, reason) = if sts && kind == AuthKind::EntraToken {
+                    (AuthKind::StsToken, "STS token expired")
+                } else {
+                    (kind, "token expired")
+                };
+                let denial = self
+                    .deny(401, &entra_message(self.config), reason)
+                    .map_err(|d| Denial { expired: true, ..d });
+                (kind, denial)
+            }
             Err(e) => (
                 AuthKind::UnknownToken,
                 self.deny(401, &entra_message(self.config), format!("token rejected: {e:?}")),
@@ -352,7 +367,7 @@ impl Checker<'_> {
                     }
                 } else {
                     let (kind, result) = self.entra(&token, AuthKind::EntraToken, host, service);
-                    if kind == AuthKind::StsToken {
+                    if kind == AuthKind::StsToken && result.is_ok() {
                         (kind, self.sts(&token, host))
                     } else if host.foreign {
                         (kind, self.deny(401, INVALID_KEY_MESSAGE, "host names another resource"))

@@ -17,7 +17,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::clock::{Clock, SystemClock};
-use crate::faults::Fault;
+use crate::faults::{Fault, FaultEntry};
+use crate::storm::Storm;
+use crate::tokens::STS_LIFETIME_SECS;
 use crate::tokens::random_hex;
 use crate::voices::Voice;
 
@@ -315,11 +317,15 @@ pub struct EmulatorConfig {
     pub identity_header: String,
     /// Lifetime of Entra / managed-identity tokens.
     pub token_lifetime: Duration,
+    /// Lifetime of STS `issueToken` tokens (the service's: 10 minutes).
+    pub sts_token_lifetime: Duration,
     /// Legacy behaviour of Azure-Samples/cognitive-services-speech-sdk#2890: a raw Entra token
     /// on the custom-domain TTS paths is rejected with 401 (fixed in the service for SDK 1.51).
     pub reject_raw_entra_for_custom_domain_tts: bool,
     /// Faults to inject.
     pub faults: Vec<Fault>,
+    /// Fault storms: seeded random mixes of faults over many WebSocket connections.
+    pub storms: Vec<Storm>,
     /// Recordings the recognizer knows.
     pub fixtures: Vec<Fixture>,
     /// Which synthesizer to use.
@@ -331,6 +337,16 @@ pub struct EmulatorConfig {
     /// Close WebSockets idle (no message either way) for this long with 1000, like the service
     /// (180 s); `None` never.
     pub idle_timeout: Option<Duration>,
+    /// Close every WebSocket this long after its upgrade (wall time) with 1000 `Maximum
+    /// connection duration exceeded`, like the service's 10-minute limit; `None` never. A
+    /// `maxConnectionDurationSecs` query parameter shortens it for one connection.
+    pub max_connection: Option<Duration>,
+    /// Refuse a WebSocket upgrade beyond this many open STT and TTS connections with 429 and
+    /// `Retry-After: 1`; `None`: no quota.
+    pub max_concurrent_connections: Option<u32>,
+    /// Regenerate the primary key (as `az cognitiveservices account keys regenerate` does) once
+    /// this many WebSocket upgrades have been accepted (0: at start).
+    pub regenerate_primary_key_after_connections: Option<u64>,
     /// Logging verbosity.
     pub verbosity: Verbosity,
     /// The clock for token validity.
@@ -359,13 +375,18 @@ impl Default for EmulatorConfig {
             ],
             identity_header: random_hex(16),
             token_lifetime: Duration::from_secs(3599),
+            sts_token_lifetime: Duration::from_secs(STS_LIFETIME_SECS),
             reject_raw_entra_for_custom_domain_tts: false,
             faults: Vec::new(),
+            storms: Vec::new(),
             fixtures: Vec::new(),
             synthesizer: SynthesizerChoice::Auto,
             extra_voices: Vec::new(),
             recognition: RecognitionTuning::default(),
             idle_timeout: Some(Duration::from_secs(180)),
+            max_connection: Some(Duration::from_secs(600)),
+            max_concurrent_connections: None,
+            regenerate_primary_key_after_connections: None,
             verbosity: Verbosity::Requests,
             clock: Arc::new(SystemClock),
         }
@@ -482,10 +503,30 @@ impl EmulatorConfig {
         self
     }
 
+    /// Lifetime of tokens issued by STS `issueToken` (default 10 minutes).
+    pub fn sts_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.sts_token_lifetime = lifetime;
+        self
+    }
+
     /// Add a fault.
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
         self
+    }
+
+    /// Add a fault storm.
+    pub fn storm(mut self, storm: Storm) -> Self {
+        self.storms.push(storm);
+        self
+    }
+
+    /// Add an entry of a faults list (a fault or a storm).
+    pub fn fault_entry(self, entry: FaultEntry) -> Self {
+        match entry {
+            FaultEntry::Fault(f) => self.fault(f),
+            FaultEntry::Storm(s) => self.storm(s),
+        }
     }
 
     /// Register a WAV file with its transcript.
@@ -521,6 +562,24 @@ impl EmulatorConfig {
     /// Idle WebSocket timeout (`None`: never).
     pub fn idle_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.idle_timeout = timeout;
+        self
+    }
+
+    /// Maximum WebSocket lifetime, from the upgrade (`None`: unlimited; default 600 s).
+    pub fn max_connection(mut self, lifetime: Option<Duration>) -> Self {
+        self.max_connection = lifetime;
+        self
+    }
+
+    /// Maximum number of open WebSockets (STT and TTS together; `None`: unlimited).
+    pub fn max_concurrent_connections(mut self, max: Option<u32>) -> Self {
+        self.max_concurrent_connections = max;
+        self
+    }
+
+    /// Regenerate the primary key once `connections` WebSocket upgrades have been accepted.
+    pub fn regenerate_primary_key_after_connections(mut self, connections: Option<u64>) -> Self {
+        self.regenerate_primary_key_after_connections = connections;
         self
     }
 
@@ -574,6 +633,19 @@ impl EmulatorConfig {
         for fault in &self.faults {
             fault.validate().map_err(ConfigError::Invalid)?;
         }
+        for storm in &self.storms {
+            storm.validate().map_err(ConfigError::Invalid)?;
+        }
+        if self.max_concurrent_connections == Some(0) {
+            return Err(ConfigError::Invalid(
+                "max_concurrent_connections must be at least 1 (leave it out for no quota)".to_owned(),
+            ));
+        }
+        if self.max_connection == Some(Duration::ZERO) {
+            return Err(ConfigError::Invalid(
+                "max_connection must be longer than 0 (None: unlimited)".to_owned(),
+            ));
+        }
         Ok(())
     }
 
@@ -595,10 +667,13 @@ impl EmulatorConfig {
     ///  "local_auth_disabled": false, "default_form": "loopback", "tls": true,
     ///  "ca_file": "/tmp/emulator-ca.pem", "role_assigned": true, "token_lifetime_secs": 3599,
     ///  "identity_header": "secret", "synthesizer": "built-in", "verbosity": "messages",
-    ///  "idle_timeout_secs": 180, "recognition": {"segmentation_silence_ms": 500},
+    ///  "idle_timeout_secs": 180, "max_connection_ms": 600000, "max_concurrent_connections": 100,
+    ///  "sts_token_lifetime_secs": 600, "regenerate_primary_key_after_connections": 10,
+    ///  "recognition": {"segmentation_silence_ms": 500},
     ///  "fixtures": [{"wav": "hello.wav", "transcript": "Hello world."}],
     ///  "faults": [{"action": {"http-status": {"status": 429, "retry_after_secs": 2}},
-    ///              "target": "stt", "first": 1}]}
+    ///              "target": "stt", "first": 1},
+    ///             {"storm": {"seed": 7, "target": "stt", "max_faults": 20}}]}
     /// ```
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         let file: ConfigFile = serde_json::from_str(text)?;
@@ -606,8 +681,8 @@ impl EmulatorConfig {
     }
 
     /// The defaults changed by `AZSPEECH_EMULATOR_CONFIG` (a JSON file, see
-    /// [`EmulatorConfig::from_json`]) and `AZSPEECH_EMULATOR_FAULTS` (a JSON array of faults,
-    /// added to the file's).
+    /// [`EmulatorConfig::from_json`]) and `AZSPEECH_EMULATOR_FAULTS` (a JSON array of faults and
+    /// storms, added to the file's).
     pub fn from_env() -> Result<Self, ConfigError> {
         let mut config = match std::env::var_os("AZSPEECH_EMULATOR_CONFIG").filter(|v| !v.is_empty()) {
             Some(path) => Self::from_json_file(PathBuf::from(path))?,
@@ -616,8 +691,11 @@ impl EmulatorConfig {
         if let Ok(faults) = std::env::var("AZSPEECH_EMULATOR_FAULTS")
             && !faults.trim().is_empty()
         {
-            let faults: Vec<Fault> = serde_json::from_str(&faults)?;
-            config.faults.extend(faults);
+            let entries: Vec<FaultEntry> = serde_json::from_str(&faults)?;
+            for entry in entries {
+                config = config.fault_entry(entry);
+            }
+            config.validate()?;
         }
         Ok(config)
     }
@@ -659,13 +737,17 @@ struct ConfigFile {
     role_assigned: Option<bool>,
     identity_header: Option<String>,
     token_lifetime_secs: Option<u64>,
+    sts_token_lifetime_secs: Option<u64>,
     reject_raw_entra_for_custom_domain_tts: Option<bool>,
-    faults: Option<Vec<Fault>>,
+    faults: Option<Vec<FaultEntry>>,
     fixtures: Option<Vec<FixtureFile>>,
     synthesizer: Option<SynthesizerChoice>,
     voices: Option<Vec<Voice>>,
     recognition: Option<RecognitionTuning>,
     idle_timeout_secs: Option<u64>,
+    max_connection_ms: Option<u64>,
+    max_concurrent_connections: Option<u32>,
+    regenerate_primary_key_after_connections: Option<u64>,
     verbosity: Option<Verbosity>,
 }
 
@@ -726,8 +808,11 @@ impl ConfigFile {
         if let Some(v) = self.reject_raw_entra_for_custom_domain_tts {
             c.reject_raw_entra_for_custom_domain_tts = v;
         }
-        if let Some(v) = self.faults {
-            c.faults.extend(v);
+        if let Some(v) = self.sts_token_lifetime_secs {
+            c.sts_token_lifetime = Duration::from_secs(v);
+        }
+        for entry in self.faults.unwrap_or_default() {
+            c = c.fault_entry(entry);
         }
         if let Some(v) = self.fixtures {
             for f in v {
@@ -745,6 +830,15 @@ impl ConfigFile {
         }
         if let Some(v) = self.idle_timeout_secs {
             c.idle_timeout = (v > 0).then(|| Duration::from_secs(v));
+        }
+        if let Some(v) = self.max_connection_ms {
+            c.max_connection = (v > 0).then(|| Duration::from_millis(v));
+        }
+        if let Some(v) = self.max_concurrent_connections {
+            c.max_concurrent_connections = Some(v);
+        }
+        if let Some(v) = self.regenerate_primary_key_after_connections {
+            c.regenerate_primary_key_after_connections = Some(v);
         }
         if let Some(v) = self.verbosity {
             c.verbosity = v;

@@ -8,13 +8,17 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::config::{ConfigError, EmulatorConfig, FixtureAudio, HostForm, SPEECH_ROLE, SynthesizerChoice};
-use crate::faults::FaultBook;
+use crate::faults::{FaultBook, RequestKind};
 use crate::hosts::HostInfo;
+use crate::keys::{KeySlot, Keys};
+use crate::limits::Quota;
 use crate::log::{RequestLog, RequestRecord};
 use crate::recognizer::{Registry, Source};
+use crate::stats::{self, Stats};
+use crate::storm::StormBook;
 use crate::synth::{Engine, Rendered};
 use crate::tls::TestPki;
-use crate::tokens::{EntraClaims, STS_LIFETIME_SECS, StsClaims, TokenService};
+use crate::tokens::{EntraClaims, StsClaims, TokenService};
 use crate::voices::Voice;
 use crate::{dsp, server, synth, voices};
 
@@ -57,6 +61,10 @@ pub(crate) struct Shared {
     pub(crate) tokens: TokenService,
     pub(crate) log: RequestLog,
     pub(crate) faults: FaultBook,
+    pub(crate) storms: StormBook,
+    pub(crate) keys: Keys,
+    pub(crate) stats: stats::Counters,
+    pub(crate) quota: Quota,
     pub(crate) registry: Arc<Registry>,
     pub(crate) engine: Engine,
     pub(crate) voices: Vec<Voice>,
@@ -73,6 +81,25 @@ impl Shared {
 
     pub(crate) fn now_secs(&self) -> u64 {
         self.now_ms() / 1000
+    }
+
+    /// Count an accepted WebSocket upgrade, and regenerate the primary key if configured to
+    /// after this many.
+    pub(crate) fn upgrade_accepted(&self, kind: RequestKind) {
+        let counter = match kind {
+            RequestKind::Stt => &self.stats.stt_connections,
+            _ => &self.stats.tts_connections,
+        };
+        stats::bump(counter);
+        let accepted = self
+            .stats
+            .accepted_upgrades
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
+        if self.config.regenerate_primary_key_after_connections == Some(accepted) {
+            let key = self.keys.regenerate(KeySlot::Primary);
+            tracing::warn!("primary key regenerated after {accepted} connections; it is now {key}");
+        }
     }
 
     /// Run a task that shutdown aborts.
@@ -196,7 +223,7 @@ impl Shared {
             resource_id: c.resource_id.clone(),
             scope: "speechservices".to_owned(),
             aud: format!("urn:ms.speechservices.{}", c.region),
-            exp: self.now_secs() + STS_LIFETIME_SECS,
+            exp: self.now_secs() + c.sts_token_lifetime.as_secs(),
             iss: "urn:ms.cognitiveservices".to_owned(),
             xms_emu: "sts".to_owned(),
             xms_emu_host: host.sts_binding(c),
@@ -253,8 +280,16 @@ impl Emulator {
         let mut voices = voices::builtin();
         voices.extend(config.extra_voices.iter().cloned());
         let (stop, shutdown) = watch::channel(false);
+        let keys = Keys::new(config.primary_key.clone(), config.secondary_key.clone());
+        if config.regenerate_primary_key_after_connections == Some(0) {
+            keys.regenerate(KeySlot::Primary);
+        }
         let shared = Arc::new(Shared {
             faults: FaultBook::new(config.faults.clone()),
+            storms: StormBook::new(config.storms.clone()),
+            keys,
+            stats: stats::Counters::default(),
+            quota: Quota::new(config.max_concurrent_connections),
             config,
             tokens: TokenService::new(),
             log: RequestLog::default(),
@@ -392,14 +427,33 @@ impl RunningEmulator {
         &self.shared.config
     }
 
-    /// Key 1.
+    /// Key 1 as configured at start (after [`regenerate_key`](Self::regenerate_key), the
+    /// current value is [`key`](Self::key)`(KeySlot::Primary)`).
     pub fn primary_key(&self) -> &str {
         &self.shared.config.primary_key
     }
 
-    /// Key 2.
+    /// Key 2 as configured at start (see [`key`](Self::key) for the current value).
     pub fn secondary_key(&self) -> &str {
         &self.shared.config.secondary_key
+    }
+
+    /// The current value of a key.
+    pub fn key(&self, slot: KeySlot) -> String {
+        self.shared.keys.get(slot)
+    }
+
+    /// Regenerate a key while running: from now on its old value is refused with 401 and a new
+    /// random value (returned) is accepted in its place; the other key is unchanged.
+    pub fn regenerate_key(&self, slot: KeySlot) -> String {
+        let key = self.shared.keys.regenerate(slot);
+        tracing::info!(?slot, "key regenerated");
+        key
+    }
+
+    /// The counters so far (connections, refusals, limit closes, injected faults).
+    pub fn stats(&self) -> Stats {
+        self.shared.stats.snapshot()
     }
 
     /// The synthesizer in use (`espeak-ng` or `built-in`).
@@ -463,8 +517,8 @@ impl RunningEmulator {
                 push("SPEECH_ENDPOINT", format!("{scheme}://{addr}"));
             }
         }
-        push("SPEECH_KEY", c.primary_key.clone());
-        push("SPEECH_KEY_SECONDARY", c.secondary_key.clone());
+        push("SPEECH_KEY", self.key(KeySlot::Primary));
+        push("SPEECH_KEY_SECONDARY", self.key(KeySlot::Secondary));
         push("SPEECH_REGION", c.region.clone());
         push("SPEECH_RESOURCE_ID", c.resource_id.clone());
         if c.cloud != crate::config::Cloud::Public {
@@ -541,8 +595,8 @@ impl RunningEmulator {
             .0
     }
 
-    /// Mint an STS token as `issueToken` on a host of `form` would (valid 10 minutes, only on
-    /// that form).
+    /// Mint an STS token as `issueToken` on a host of `form` would (valid for the configured STS
+    /// token lifetime, 10 minutes by default, only on that form).
     pub fn mint_sts_token(&self, form: HostForm) -> String {
         let host = HostInfo {
             name: String::new(),

@@ -20,10 +20,16 @@
 //! | `close` | open WebSocket | a close frame with that code and reason (1007, 1011, 4429, ...) |
 //! | `stall` | open WebSocket | nothing is sent or read for that long (or until the client leaves) |
 //! | `malformed` | open WebSocket | one broken frame, then the session goes on |
+//! | `truncated` | open WebSocket | the start of a frame (text, or binary with `"binary": true`), then TCP closed: a truncated frame / EOF |
+//!
+//! The list may also hold [`Storm`](crate::Storm)s (`{"storm": {...}}`), a seeded random mix of
+//! these faults over many connections; see [`FaultEntry`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+
+use crate::storm::Storm;
 
 /// One fault: what to do, to which requests, how many times.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -88,6 +94,7 @@ impl Fault {
             | FaultAction::Close { .. }
             | FaultAction::Stall { .. }
             | FaultAction::Malformed { .. }
+            | FaultAction::Truncated { .. }
                 if matches!(
                     self.target,
                     FaultTarget::Rest | FaultTarget::Sts | FaultTarget::Identity
@@ -146,6 +153,15 @@ pub enum FaultAction {
         after: Trigger,
         /// Which kind of breakage.
         kind: MalformedKind,
+    },
+    /// Send the start of a frame (its header announces more than follows), then drop the TCP
+    /// connection: the client sees a truncated frame, then EOF.
+    Truncated {
+        /// When.
+        after: Trigger,
+        /// A binary frame (else a text frame).
+        #[serde(default)]
+        binary: bool,
     },
 }
 
@@ -225,7 +241,7 @@ pub(crate) enum RequestKind {
 }
 
 impl FaultTarget {
-    fn matches(self, kind: RequestKind) -> bool {
+    pub(crate) fn matches(self, kind: RequestKind) -> bool {
         match self {
             FaultTarget::Any => true,
             FaultTarget::Websocket => matches!(kind, RequestKind::Stt | RequestKind::Tts),
@@ -245,6 +261,30 @@ pub(crate) struct Counters {
     pub(crate) sent_frames: u64,
     pub(crate) received_bytes: u64,
     pub(crate) sent_bytes: u64,
+}
+
+/// A mid-stream fault waiting for its trigger on one connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Armed {
+    pub(crate) action: FaultAction,
+    /// Firing it counts as one injected fault (the second half of a storm's stall-then-abort
+    /// does not).
+    pub(crate) counts: bool,
+}
+
+impl Armed {
+    /// One fault.
+    pub(crate) fn one(action: FaultAction) -> Self {
+        Armed { action, counts: true }
+    }
+
+    /// Faults carried out together (in order), counted as one.
+    pub(crate) fn group(actions: Vec<FaultAction>) -> impl Iterator<Item = Armed> {
+        actions
+            .into_iter()
+            .enumerate()
+            .map(|(i, action)| Armed { action, counts: i == 0 })
+    }
 }
 
 /// The configured faults and how many requests each has matched.
@@ -275,5 +315,42 @@ impl FaultBook {
             }
         }
         actions
+    }
+}
+
+/// One entry of a faults list: a [`Fault`], or a [`Storm`] written `{"storm": {...}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultEntry {
+    /// A fault.
+    Fault(Fault),
+    /// A storm of faults.
+    Storm(Storm),
+}
+
+impl<'de> Deserialize<'de> for FaultEntry {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct StormEntry {
+            storm: Storm,
+        }
+        // Dispatch on the `storm` key, so that each kind reports its own errors.
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let entry = if value.get("storm").is_some() {
+            serde_json::from_value::<StormEntry>(value).map(|e| FaultEntry::Storm(e.storm))
+        } else {
+            serde_json::from_value::<Fault>(value).map(FaultEntry::Fault)
+        };
+        entry.map_err(serde::de::Error::custom)
+    }
+}
+
+impl FaultEntry {
+    /// Check that the entry can be carried out.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            FaultEntry::Fault(f) => f.validate(),
+            FaultEntry::Storm(s) => s.validate(),
+        }
     }
 }

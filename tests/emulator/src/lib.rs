@@ -9,10 +9,14 @@ mod faults;
 mod formats;
 mod hosts;
 mod identity;
+mod keys;
+mod limits;
 mod log;
 mod recognizer;
 mod server;
 mod ssml;
+mod stats;
+mod storm;
 mod stt;
 mod synth;
 mod tls;
@@ -29,7 +33,10 @@ pub use config::{
     SynthesizerChoice, Verbosity,
 };
 pub use emulator::{Emulator, EmulatorError, MintOptions, RunningEmulator, TokenEndpoints, run_until_ctrl_c};
-pub use faults::{Fault, FaultAction, FaultTarget, MalformedKind, Trigger};
+pub use faults::{Fault, FaultAction, FaultEntry, FaultTarget, MalformedKind, Trigger};
+pub use keys::KeySlot;
 pub use log::RequestRecord;
+pub use stats::Stats;
+pub use storm::{Storm, StormAction, StormHit};
 pub use tokens::{EntraClaims, STS_LIFETIME_SECS, decode_payload};
 pub use voices::Voice;

@@ -1,7 +1,6 @@
 //! The HTTP server: accept loop (plain and TLS on one port), routing, REST endpoints and the
 //! WebSocket upgrade.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
@@ -17,13 +16,20 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use crate::auth::{self, AuthKind, Checker, Service};
 use crate::config::Verbosity;
 use crate::emulator::Shared;
-use crate::faults::{FaultAction, RequestKind};
+use crate::faults::{Armed, FaultAction, RequestKind};
 use crate::formats::{self, Lookup};
 use crate::hosts::{self, HostInfo, Route};
 use crate::log::RequestRecord;
-use crate::{identity, ssml, stt, tts, ws};
+use crate::storm::Strike;
+use crate::{identity, limits, ssml, stats, stt, tts, ws};
 
 pub(crate) type Body = Full<Bytes>;
+
+/// A request answered by closing the TCP connection without a response (a `refuse` storm hit):
+/// returned to hyper as the service's error, which makes it drop the connection unanswered.
+#[derive(Debug, thiserror::Error)]
+#[error("connection dropped without an answer (fault)")]
+pub(crate) struct Dropped;
 
 /// Build a response.
 pub(crate) fn respond(status: u16, content_type: Option<&str>, body: impl Into<Bytes>) -> Response<Body> {
@@ -62,6 +68,7 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
         };
         if shared.faults.take(RequestKind::Tcp).contains(&FaultAction::Refuse) {
             tracing::warn!(%peer, "fault: refusing the connection");
+            stats::bump(&shared.stats.faults_injected);
             shared.log.push(RequestRecord {
                 seq: 0,
                 unix_ms: shared.now_ms(),
@@ -144,7 +151,7 @@ fn log_request(shared: &Shared, record: &RequestRecord) {
     }
 }
 
-async fn handle(shared: Arc<Shared>, tls: bool, mut req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
+async fn handle(shared: Arc<Shared>, tls: bool, mut req: Request<Incoming>) -> Result<Response<Body>, Dropped> {
     let host = hosts::classify(host_header(&req).as_deref(), &shared.config);
     let path = req.uri().path().to_owned();
     let query = auth::parse_query(req.uri().query());
@@ -174,7 +181,7 @@ async fn handle(shared: Arc<Shared>, tls: bool, mut req: Request<Incoming>) -> R
     } else {
         match &route {
             Route::Stt { .. } | Route::TtsWebSocket { .. } => {
-                return Ok(websocket(&shared, &mut req, &host, &route, &query, record));
+                return websocket(&shared, &mut req, &host, &route, &query, record);
             }
             Route::Sts => sts(&shared, req, &host, &query, &mut record).await,
             Route::TtsRest { .. } => tts_rest(&shared, req, &host, &query, &mut record).await,
@@ -190,6 +197,7 @@ async fn handle(shared: Arc<Shared>, tls: bool, mut req: Request<Incoming>) -> R
         }
     };
     record.status = response.status().as_u16();
+    shared.stats.status(record.status);
     log_request(&shared, &record);
     shared.log.push(record);
     Ok(response)
@@ -197,11 +205,7 @@ async fn handle(shared: Arc<Shared>, tls: bool, mut req: Request<Incoming>) -> R
 
 /// An HTTP-status fault for this request, if one applies (other actions are returned to the
 /// caller through `rest`).
-fn take_faults(
-    shared: &Shared,
-    kind: RequestKind,
-    record: &mut RequestRecord,
-) -> (Option<Response<Body>>, Vec<FaultAction>) {
+fn take_faults(shared: &Shared, kind: RequestKind, record: &mut RequestRecord) -> (Option<Response<Body>>, Vec<Armed>) {
     let mut rest = Vec::new();
     let mut response = None;
     for action in shared.faults.take(kind) {
@@ -212,20 +216,27 @@ fn take_faults(
                 body,
             } if response.is_none() => {
                 record.note = Some(format!("fault: HTTP {status}"));
-                let body = body.unwrap_or_else(|| default_fault_body(status, retry_after_secs));
-                let mut r = respond(status, Some("application/json; charset=utf-8"), body);
-                if let Some(secs) = retry_after_secs
-                    && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-                {
-                    r.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                response = Some(r);
+                stats::bump(&shared.stats.faults_injected);
+                response = Some(status_response(status, retry_after_secs, body));
             }
             FaultAction::HttpStatus { .. } => {}
-            other => rest.push(other),
+            other => rest.push(Armed::one(other)),
         }
     }
     (response, rest)
+}
+
+/// An error status with `Retry-After` (if given) and `body` (default: the service-style JSON
+/// error for that status).
+fn status_response(status: u16, retry_after_secs: Option<u64>, body: Option<String>) -> Response<Body> {
+    let body = body.unwrap_or_else(|| default_fault_body(status, retry_after_secs));
+    let mut r = respond(status, Some("application/json; charset=utf-8"), body);
+    if let Some(secs) = retry_after_secs
+        && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+    {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
 }
 
 fn fault_status(shared: &Shared, kind: RequestKind, record: &mut RequestRecord) -> Option<Response<Body>> {
@@ -261,6 +272,7 @@ fn check_auth(
     let checker = Checker {
         config: &shared.config,
         tokens: &shared.tokens,
+        keys: &shared.keys,
         now_secs: shared.now_secs(),
     };
     let outcome = checker.check(headers, query, host, service);
@@ -269,6 +281,9 @@ fn check_auth(
     match outcome.result {
         Ok(_) => None,
         Err(denial) => {
+            if denial.expired {
+                stats::bump(&shared.stats.expired_tokens_presented);
+            }
             record.note = Some(denial.reason);
             Some(respond(
                 denial.status,
@@ -428,20 +443,41 @@ fn websocket(
     route: &Route,
     query: &[(String, String)],
     mut record: RequestRecord,
-) -> Response<Body> {
+) -> Result<Response<Body>, Dropped> {
     let (kind, service) = match route {
         Route::Stt { .. } => (RequestKind::Stt, Service::Stt),
         _ => (RequestKind::Tts, Service::Tts),
     };
     let finish = |mut record: RequestRecord, response: Response<Body>| {
         record.status = response.status().as_u16();
+        shared.stats.status(record.status);
+        stats::bump(&shared.stats.rejected_upgrades);
         log_request(shared, &record);
         shared.log.push(record);
-        response
+        Ok(response)
     };
-    let (fault_response, stream_faults) = take_faults(shared, kind, &mut record);
+    let (fault_response, mut stream_faults) = take_faults(shared, kind, &mut record);
     if let Some(r) = fault_response {
         return finish(record, r);
+    }
+    let mut storm_faults = Vec::new();
+    for (strike, what) in shared.storms.take(kind) {
+        match strike {
+            Strike::Refuse => {
+                stats::bump(&shared.stats.faults_injected);
+                stats::bump(&shared.stats.rejected_upgrades);
+                record.note = Some(what);
+                log_request(shared, &record);
+                shared.log.push(record);
+                return Err(Dropped);
+            }
+            Strike::Status(status, retry_after) => {
+                stats::bump(&shared.stats.faults_injected);
+                record.note = Some(what);
+                return finish(record, status_response(status, retry_after, None));
+            }
+            Strike::MidStream(actions) => storm_faults.push((actions, what)),
+        }
     }
     if let Some(r) = check_auth(shared, req.headers(), query, host, service, &mut record) {
         return finish(record, r);
@@ -491,6 +527,22 @@ fn websocket(
             .insert(header::SEC_WEBSOCKET_VERSION, HeaderValue::from_static("13"));
         return finish(record, r);
     }
+    let Some(slot) = shared.quota.acquire() else {
+        record.note = Some(format!(
+            "concurrency quota of {} connections reached",
+            shared.config.max_concurrent_connections.unwrap_or(0)
+        ));
+        return finish(record, status_response(429, Some(1), None));
+    };
+    let lifetime = limits::lifetime(shared.config.max_connection, query);
+    let mut notes = Vec::new();
+    for (actions, what) in storm_faults {
+        stream_faults.extend(Armed::group(actions));
+        notes.push(what);
+    }
+    if !notes.is_empty() {
+        record.note = Some(notes.join("; "));
+    }
     let wants_usp = has_token(header::SEC_WEBSOCKET_PROTOCOL, "USP");
     let upgrade = hyper::upgrade::on(req);
     let mut response = respond(101, None, Bytes::new());
@@ -506,6 +558,7 @@ fn websocket(
     record.status = 101;
     log_request(shared, &record);
     let seq = shared.log.push(record);
+    shared.upgrade_accepted(kind);
     let session_shared = shared.clone();
     let route = route.clone();
     let query = query.to_vec();
@@ -525,11 +578,12 @@ fn websocket(
         config.max_message_size = Some(4 << 20);
         config.max_frame_size = Some(4 << 20);
         let stream = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-        let conn = ws::Conn::new(stream, session_shared.clone(), seq, connection_id, stream_faults);
+        let conn = ws::Conn::new(stream, session_shared.clone(), seq, connection_id, stream_faults)
+            .with_limits(lifetime, slot);
         match route {
             Route::Stt { mode, .. } => stt::run(conn, session_shared, mode, query).await,
             _ => tts::run(conn, session_shared).await,
         }
     });
-    response
+    Ok(response)
 }

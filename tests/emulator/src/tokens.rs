@@ -7,7 +7,7 @@
 //!   `iss`, `iat`/`nbf`/`exp`, `oid`, `tid`, `appid`, `idtyp` and `roles`. Real Entra tokens do
 //!   not carry Azure RBAC role assignments (the service looks them up by `oid`); the emulator puts
 //!   the Speech role in `roles` instead so that "identity without role" needs no extra state.
-//! - **STS** (`"sts"`): issued by `issueToken`, valid 10 minutes, with the claims a real STS
+//! - **STS** (`"sts"`): issued by `issueToken`, valid 10 minutes (configurable), with the claims a real STS
 //!   token has (`region`, `subscription-id`, `product-id`, `azure-resource-id`, `scope`, `aud`,
 //!   `iss`) plus `xms_emu_host`, the host form that issued it (a token is valid only there).
 
@@ -33,7 +33,8 @@ pub(crate) fn random_hex(n: usize) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Lifetime of STS tokens, in seconds (10 minutes, usp.md §8).
+/// Default lifetime of STS tokens, in seconds (the service's 10 minutes, usp.md §8); see
+/// [`EmulatorConfig::sts_token_lifetime`](crate::EmulatorConfig::sts_token_lifetime).
 pub const STS_LIFETIME_SECS: u64 = 600;
 
 /// Claims of an Entra (or managed-identity) token.

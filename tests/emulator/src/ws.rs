@@ -1,8 +1,16 @@
 //! One WebSocket connection: receiving and sending USP messages through the component's codec,
 //! counting them for fault triggers, closing with the service's codes, and recording the end.
+//!
+//! Two service limits apply to every connection (usp.md §9.1): the idle limit (no USP message
+//! either way for `idle_timeout`, 180 s by default; WebSocket pings do not count) and the
+//! maximum lifetime (`max_connection` from the upgrade, 10 minutes by default). Both close with
+//! 1000; audio the client sent after the last phrase is lost with the connection.
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::time::Instant;
 
 use azspeech_component::usp::{self, Headers, header};
 use futures_util::{FutureExt, SinkExt, StreamExt};
@@ -15,7 +23,9 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::config::Verbosity;
 use crate::emulator::Shared;
-use crate::faults::{Counters, FaultAction, MalformedKind, Trigger};
+use crate::faults::{Armed, Counters, FaultAction, MalformedKind, Trigger};
+use crate::limits::{IDLE_REASON, LIFETIME_REASON, Slot};
+use crate::stats;
 use crate::tokens::random_hex;
 
 type Stream = WebSocketStream<TokioIo<Upgraded>>;
@@ -36,24 +46,24 @@ pub(crate) struct Conn {
     shared: Arc<Shared>,
     seq: u64,
     pub(crate) connection_id: String,
-    faults: Vec<FaultAction>,
+    faults: Vec<Armed>,
     counters: Counters,
     /// The request id of the turn in progress (for malformed-frame faults).
     pub(crate) current_request_id: Option<String>,
     ended: bool,
+    /// When the maximum connection duration is reached.
+    deadline: Option<Instant>,
+    /// The last USP message either way (for the idle limit).
+    last_activity: Instant,
+    /// The place in the concurrency quota, given back when the connection is dropped.
+    _slot: Option<Slot>,
 }
 
 /// The JSON content type of service messages.
 pub(crate) const JSON_UTF8: &str = "application/json; charset=utf-8";
 
 impl Conn {
-    pub(crate) fn new(
-        ws: Stream,
-        shared: Arc<Shared>,
-        seq: u64,
-        connection_id: String,
-        faults: Vec<FaultAction>,
-    ) -> Self {
+    pub(crate) fn new(ws: Stream, shared: Arc<Shared>, seq: u64, connection_id: String, faults: Vec<Armed>) -> Self {
         Conn {
             ws,
             shared,
@@ -63,7 +73,26 @@ impl Conn {
             counters: Counters::default(),
             current_request_id: None,
             ended: false,
+            deadline: None,
+            last_activity: Instant::now(),
+            _slot: None,
         }
+    }
+
+    /// Close after `lifetime` (from now), and hold `slot` in the quota while open.
+    pub(crate) fn with_limits(mut self, lifetime: Option<Duration>, slot: Slot) -> Self {
+        let now = Instant::now();
+        self.deadline = lifetime.map(|l| now + l);
+        self.last_activity = now;
+        self._slot = Some(slot);
+        self
+    }
+
+    /// Close because the maximum connection duration is reached.
+    async fn lifetime_close(&mut self) -> Ended {
+        tracing::info!(connection = %self.connection_id, "maximum connection duration reached");
+        stats::bump(&self.shared.stats.lifetime_closes);
+        self.close(1000, LIFETIME_REASON).await
     }
 
     fn verbose(&self) -> bool {
@@ -87,11 +116,12 @@ impl Conn {
     pub(crate) async fn check_faults(&mut self) -> Result<(), Ended> {
         let mut i = 0;
         while i < self.faults.len() {
-            let trigger = match &self.faults[i] {
+            let trigger = match &self.faults[i].action {
                 FaultAction::Abort { after }
                 | FaultAction::Close { after, .. }
                 | FaultAction::Stall { after, .. }
-                | FaultAction::Malformed { after, .. } => *after,
+                | FaultAction::Malformed { after, .. }
+                | FaultAction::Truncated { after, .. } => *after,
                 FaultAction::Refuse | FaultAction::HttpStatus { .. } => {
                     i += 1;
                     continue;
@@ -101,8 +131,11 @@ impl Conn {
                 i += 1;
                 continue;
             }
-            let action = self.faults.remove(i);
+            let Armed { action, counts } = self.faults.remove(i);
             tracing::warn!(connection = %self.connection_id, ?action, "fault fires");
+            if counts {
+                stats::bump(&self.shared.stats.faults_injected);
+            }
             match action {
                 FaultAction::Abort { .. } => {
                     self.record_end(1006, Some("fault: dropped without close frame".to_owned()));
@@ -154,10 +187,52 @@ impl Conn {
                         return Err(Ended);
                     }
                 }
+                FaultAction::Truncated { binary, .. } => {
+                    self.send_truncated(binary).await;
+                    return Err(Ended);
+                }
                 FaultAction::Refuse | FaultAction::HttpStatus { .. } => {}
             }
         }
         Ok(())
+    }
+
+    /// Write the first half of a frame whose header announces the whole, below the WebSocket
+    /// layer, then end (dropping the connection closes TCP).
+    async fn send_truncated(&mut self, binary: bool) {
+        let id = self.current_request_id.clone().unwrap_or_else(|| random_hex(16));
+        let stamp = usp::format_timestamp(self.shared.now_ms());
+        let (opcode, payload) = if binary {
+            let headers = Headers::new()
+                .with(header::REQUEST_ID, &id)
+                .with(header::TIMESTAMP, &stamp)
+                .with(header::CONTENT_TYPE, "audio/x-wav")
+                .with(header::STREAM_ID, "1")
+                .with(header::PATH, "audio");
+            (
+                0x82u8,
+                usp::encode_binary(&headers, &[0u8; 1024]).unwrap_or_else(|_| vec![0; 1024]),
+            )
+        } else {
+            let body = format!(
+                "{{\"Text\":\"{}\",\"Offset\":0,\"Duration\":10000000}}",
+                "truncated ".repeat(20).trim_end()
+            );
+            let text = format!(
+                "X-RequestId:{id}\r\nContent-Type:{JSON_UTF8}\r\nX-Timestamp:{stamp}\r\nPath:speech.hypothesis\r\n\r\n{body}"
+            );
+            (0x81u8, text.into_bytes())
+        };
+        // FIN + opcode, then a 16-bit length (the payload is 126..65535 bytes), unmasked (server).
+        let len = u16::try_from(payload.len()).unwrap_or(u16::MAX);
+        let mut frame = vec![opcode, 126];
+        frame.extend_from_slice(&len.to_be_bytes());
+        frame.extend_from_slice(&payload[..payload.len() / 2]);
+        let _ = self.ws.flush().await;
+        let io = self.ws.get_mut();
+        let _ = io.write_all(&frame).await;
+        let _ = io.flush().await;
+        self.record_end(1006, Some("fault: truncated frame, then dropped".to_owned()));
     }
 
     /// Turn what the socket gave into a client message (`None` for control frames).
@@ -193,6 +268,7 @@ impl Conn {
     }
 
     async fn received(&mut self, incoming: In) -> Result<In, Ended> {
+        self.last_activity = Instant::now();
         self.counters.received_frames += 1;
         self.counters.received_bytes += match &incoming {
             In::Text(t) => t.len() as u64,
@@ -205,12 +281,15 @@ impl Conn {
     /// The next message from the client.
     pub(crate) async fn recv(&mut self) -> Result<In, Ended> {
         loop {
-            let next = match self.shared.config.idle_timeout {
-                Some(limit) => match tokio::time::timeout(limit, self.ws.next()).await {
-                    Ok(next) => next,
-                    Err(_) => return Err(self.close(1000, "Connection was idle for too long.").await),
-                },
-                None => self.ws.next().await,
+            let idle_at = self.shared.config.idle_timeout.map(|limit| self.last_activity + limit);
+            let deadline = self.deadline;
+            let next = tokio::select! {
+                next = self.ws.next() => next,
+                () = sleep_until(idle_at) => {
+                    stats::bump(&self.shared.stats.idle_closes);
+                    return Err(self.close(1000, IDLE_REASON).await);
+                }
+                () = sleep_until(deadline) => return Err(self.lifetime_close().await),
             };
             if let Some(incoming) = self.convert(next)? {
                 return self.received(incoming).await;
@@ -234,8 +313,12 @@ impl Conn {
             self.record_end(1006, Some("client went away".to_owned()));
             return Err(Ended);
         }
+        self.last_activity = Instant::now();
         self.counters.sent_frames += 1;
         self.counters.sent_bytes += len as u64;
+        if self.deadline.is_some_and(|d| self.last_activity >= d) {
+            return Err(self.lifetime_close().await);
+        }
         self.check_faults().await
     }
 
@@ -342,6 +425,14 @@ impl Conn {
         if self.verbose() {
             tracing::info!(connection = %self.connection_id, "<- {what}");
         }
+    }
+}
+
+/// Sleep until `at`; forever if `None`.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
