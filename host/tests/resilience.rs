@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use azspeech_emulator::{Fault, FaultAction, FaultTarget, HostForm, Trigger};
+use azspeech_emulator::{Fault, FaultAction, FaultTarget, HostForm, Storm, StormAction, Trigger};
 use common::emulator::{Running, azspeech};
 
 const SENTENCES: [&str; 4] = [
@@ -16,12 +16,14 @@ const SENTENCES: [&str; 4] = [
     "Dropped connections lose nothing at all.",
 ];
 
-/// Synthesize each sentence to 16 kHz mono PCM and join them with a second of silence.
+/// Synthesize each sentence to 16 kHz mono PCM once, and join `repeats` rounds of them with a
+/// second of silence between utterances.
 fn long_file(env: &[(String, String)], dir: &Path, repeats: usize) -> std::path::PathBuf {
-    let mut samples: Vec<i16> = Vec::new();
-    for round in 0..repeats {
-        for (index, sentence) in SENTENCES.iter().enumerate() {
-            let path = dir.join(format!("s{round}-{index}.wav"));
+    let sentences: Vec<Vec<i16>> = SENTENCES
+        .iter()
+        .enumerate()
+        .map(|(index, sentence)| {
+            let path = dir.join(format!("s{index}.wav"));
             let (code, _, stderr) = azspeech(
                 env,
                 &[
@@ -34,11 +36,17 @@ fn long_file(env: &[(String, String)], dir: &Path, repeats: usize) -> std::path:
                 ],
             );
             assert_eq!(code, Some(0), "{stderr}");
+            let reader = hound::WavReader::open(&path).expect("wav");
+            reader.into_samples::<i16>().map(|s| s.expect("sample")).collect()
+        })
+        .collect();
+    let mut samples: Vec<i16> = Vec::new();
+    for _ in 0..repeats {
+        for sentence in &sentences {
             if !samples.is_empty() {
                 samples.extend(std::iter::repeat_n(0i16, 16_000));
             }
-            let reader = hound::WavReader::open(&path).expect("wav");
-            samples.extend(reader.into_samples::<i16>().map(|s| s.expect("sample")));
+            samples.extend_from_slice(sentence);
         }
     }
     let path = dir.join("long.wav");
@@ -144,6 +152,43 @@ fn stt_under_drops_prints_exactly_the_unbroken_transcript() {
         closes.contains(&Some(1006)) && closes.contains(&Some(1011)),
         "{closes:?}"
     );
+}
+
+/// A storm of at least 100 mixed faults (aborts, 1000/1001/1011 closes, truncated frames,
+/// 503 and refused upgrades) over one long recognition: still exactly the unbroken transcript.
+#[test]
+fn stt_under_a_storm_of_a_hundred_drops_prints_exactly_the_unbroken_transcript() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clean = Running::start(HostForm::Loopback, false);
+    let clean_env = clean.emulator().env_vars();
+    // 160 utterances, about ten minutes of audio.
+    let file = long_file(&clean_env, dir.path(), 40);
+    let (code, unbroken, stderr) = stt_json(&clean_env, &file);
+    assert_eq!(code, Some(0), "{stderr}");
+    let expected = phrases(&unbroken);
+    assert_eq!(expected.len(), 40 * SENTENCES.len(), "{unbroken}");
+    let storm = Storm {
+        probability: 1.0,
+        actions: vec![
+            StormAction::Abort,
+            StormAction::Close(1011),
+            StormAction::Close(1001),
+            StormAction::Close(1000),
+            StormAction::TruncatedFrame,
+            StormAction::Http(503),
+            StormAction::Refuse,
+        ],
+        max_after_received_frames: 80,
+        ..Storm::new(7, FaultTarget::Stt, 100)
+    };
+    let faulty = Running::with(HostForm::Loopback, false, |config| config.storm(storm));
+    let faulty_env = faulty.emulator().env_vars();
+    let faulty_file = long_file(&faulty_env, dir.path(), 40);
+    let (code, broken, stderr) = stt_json(&faulty_env, &faulty_file);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(phrases(&broken), expected);
+    let stats = faulty.emulator().stats();
+    assert_eq!(stats.faults_injected, 100, "{stats:?}");
 }
 
 /// A wrong `SPEECH_KEY` with the right `SPEECH_KEY_SECONDARY`: recognition succeeds, with a
