@@ -422,7 +422,8 @@ impl RunningEmulator {
         self.shared.pki.as_ref().map(|p| p.ca_der.as_slice())
     }
 
-    /// The configuration in force (keys, names, identities...).
+    /// The configuration in force (names, identities, limits...; its keys are those configured
+    /// at start: [`key`](Self::key) gives the current ones).
     pub fn config(&self) -> &EmulatorConfig {
         &self.shared.config
     }
