@@ -26,7 +26,8 @@ trap cleanup EXIT
 # start NAME [emulator flags...]: an emulator on a free loopback port; its variables in NAME.json
 start() {
   local name="$1"; shift
-  "$azspeech" emulator --port 0 --ready-file "$work/$name.json" "$@" >"$work/$name.log" 2>&1 &
+  # Requests are logged at info level: the reconnect tests count upgrades in the log.
+  "$azspeech" --log-level info emulator --port 0 --ready-file "$work/$name.json" "$@" >"$work/$name.log" 2>&1 &
   pids+=("$!")
   for _ in $(seq 1 300); do
     [ -s "$work/$name.json" ] && return 0
@@ -41,9 +42,12 @@ start main
 start custom --form custom-domain
 printf '[{"action": {"http-status": {"status": 429, "retry_after_secs": 1}}}]\n' > "$work/faults-429.json"
 start throttled --faults "$work/faults-429.json"
+# Connections that live three seconds, as the service's ten minutes would for a long file.
+start limited --max-connection-secs 3
 
 export AZSPEECH_EMULATOR_INFO="$work/main.json"
 export AZSPEECH_THROTTLED_EMULATOR_INFO="$work/throttled.json"
+export AZSPEECH_LIMITED_EMULATOR_INFO="$work/limited.json"
 export AZSPEECH_CUSTOM_DOMAIN_EMULATOR_INFO="$work/custom.json"
 export AZSPEECH_CONFORMANCE_WORK="$work"
 cd "$here"

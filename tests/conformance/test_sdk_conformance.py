@@ -22,6 +22,8 @@ def _info(variable):
 
 INFO = _info("AZSPEECH_EMULATOR_INFO")
 THROTTLED = _info("AZSPEECH_THROTTLED_EMULATOR_INFO")
+# An emulator whose connections end after three seconds (`--max-connection-secs 3`).
+LIMITED = _info("AZSPEECH_LIMITED_EMULATOR_INFO")
 # An emulator that treats requests to 127.0.0.1 as its custom domain ({name}.cognitiveservices.azure.com).
 CUSTOM_DOMAIN = _info("AZSPEECH_CUSTOM_DOMAIN_EMULATOR_INFO")
 WORK = os.environ["AZSPEECH_CONFORMANCE_WORK"]
@@ -154,17 +156,85 @@ def test_stt_raw_entra_token_from_a_token_credential_on_the_custom_domain_form()
     assert credential.scopes and "https://cognitiveservices.azure.com/.default" in credential.scopes[0]
 
 
-def test_continuous_recognition_of_a_multi_utterance_file(sentence_wavs):
+def joined_wav(name, sentence_paths, rounds=1):
+    """The sentences one after another, `rounds` times, with a second of silence between them."""
     silence = b"\x00\x00" * 16000  # one second
-    path = os.path.join(WORK, "three-sentences.wav")
+    path = os.path.join(WORK, name)
     with wave.open(path, "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(16000)
-        for index, sentence_path in enumerate(sentence_wavs):
+        for index, sentence_path in enumerate(sentence_paths * rounds):
             if index:
                 out.writeframes(silence)
             out.writeframes(wav_pcm(sentence_path))
+    return path
+
+
+def continuous(path, config, timeout=60):
+    """Recognized (text, offset, duration) of a continuous recognition, and the cancellation."""
+    recognizer = speechsdk.SpeechRecognizer(speech_config=config, audio_config=speechsdk.audio.AudioConfig(filename=path))
+    recognized, canceled, done = [], [], threading.Event()
+    recognizer.recognized.connect(
+        lambda evt: recognized.append((evt.result.text, evt.result.offset, evt.result.duration))
+        if evt.result.reason == speechsdk.ResultReason.RecognizedSpeech
+        else None
+    )
+    recognizer.session_stopped.connect(lambda _evt: done.set())
+    recognizer.canceled.connect(
+        lambda evt: (canceled.append((evt.cancellation_details.reason, evt.cancellation_details.error_details)), done.set())
+    )
+    recognizer.start_continuous_recognition_async().get()
+    assert done.wait(timeout), "the session ended"
+    recognizer.stop_continuous_recognition_async().get()
+    return recognized, canceled
+
+
+def stt_upgrades(emulator):
+    """STT WebSocket upgrades accepted so far by the emulator `emulator` (from its request log)."""
+    with open(os.path.join(WORK, f"{emulator}.log"), encoding="utf-8", errors="replace") as handle:
+        return sum(1 for line in handle if STT_PATH in line and "-> 101" in line)
+
+
+def assert_reconnected_without_loss(recognized, canceled, sentences):
+    errors = [c for c in canceled if c[0] == speechsdk.CancellationReason.Error]
+    assert not errors, errors
+    assert [words_of(text) for text, _, _ in recognized] == [words_of(s) for s in sentences]
+    offsets = [offset for _, offset, _ in recognized]
+    assert offsets == sorted(offsets), offsets
+    for (_, offset, duration), (_, following, _) in zip(recognized, recognized[1:]):
+        assert following >= offset + duration + 9_000_000, "a second of silence between utterances"
+
+
+def test_sdk_reconnects_when_the_emulator_ends_connections_at_their_lifetime():
+    """The SDK's own reconnect is the reference for what the service accepts: a 27-s file over
+    connections that live 3 s is recognized whole, once, in order, with continuous offsets."""
+    paths = []
+    for index, sentence in enumerate(SENTENCES):
+        path = os.path.join(WORK, f"limited-{index}.wav")
+        result, _ = synthesize(sentence, path, config=key_config(TTS_PATH, info=LIMITED))
+        assert result.reason == speechsdk.ResultReason.SynthesizingAudioCompleted, result.cancellation_details
+        paths.append(path)
+    path = joined_wav("limited-rounds.wav", paths, rounds=3)
+    before = stt_upgrades("limited")
+    recognized, canceled = continuous(path, key_config(STT_PATH, info=LIMITED), timeout=120)
+    assert_reconnected_without_loss(recognized, canceled, SENTENCES * 3)
+    assert stt_upgrades("limited") - before >= 3, "the SDK reconnected after each lifetime close"
+
+
+def test_sdk_reconnects_with_max_connection_duration_secs_on_the_url(sentence_wavs):
+    """`maxConnectionDurationSecs` (the JS SDK's reconnect test sets it) shortens the lifetime."""
+    config = key_config(STT_PATH)
+    config.set_service_property("maxConnectionDurationSecs", "2", speechsdk.ServicePropertyChannel.UriQueryParameter)
+    path = joined_wav("query-limited.wav", sentence_wavs, rounds=2)
+    before = stt_upgrades("main")
+    recognized, canceled = continuous(path, config, timeout=120)
+    assert_reconnected_without_loss(recognized, canceled, SENTENCES * 2)
+    assert stt_upgrades("main") - before >= 3, "the SDK reconnected after each lifetime close"
+
+
+def test_continuous_recognition_of_a_multi_utterance_file(sentence_wavs):
+    path = joined_wav("three-sentences.wav", sentence_wavs)
     recognizer = speechsdk.SpeechRecognizer(
         speech_config=key_config(STT_PATH), audio_config=speechsdk.audio.AudioConfig(filename=path)
     )
