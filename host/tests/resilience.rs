@@ -316,3 +316,86 @@ fn a_fatal_close_names_the_code_and_the_attempts() {
         "no retry of a fatal close"
     );
 }
+
+/// Environment for Entra through managed identity on the emulator's custom domain over TLS.
+fn managed_identity_env(running: &Running) -> Vec<(String, String)> {
+    let emulator = running.emulator();
+    let mut env: Vec<(String, String)> = emulator
+        .env_vars()
+        .into_iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "SPEECH_KEY" | "SPEECH_KEY_SECONDARY" | "SPEECH_REGION"))
+        .collect();
+    env.extend(emulator.managed_identity_env_vars(false));
+    env.push(("SPEECH_CREDENTIAL".into(), "managed-identity".into()));
+    env
+}
+
+/// A 5-minute file sent at 4 × real time (75 s) over connections that live 20 s, with Entra
+/// tokens that live 60 s: azspeech moves to a fresh connection at a phrase boundary before
+/// the emulator would end it, fetches a token for every connection, never presents an
+/// expired one, and prints exactly the transcript of the unbroken run.
+#[test]
+fn a_long_paced_session_rotates_before_the_lifetime_and_never_presents_an_expired_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let running = Running::with(HostForm::CustomDomain, true, |config| {
+        config
+            .max_connection(Some(std::time::Duration::from_secs(20)))
+            .token_lifetime(std::time::Duration::from_secs(60))
+    });
+    let env = managed_identity_env(&running);
+    let file = long_file(&env, dir.path(), 19);
+    let (code, unbroken, stderr) = stt_json(&env, &file);
+    assert_eq!(code, Some(0), "{stderr}");
+    let expected = phrases(&unbroken);
+    assert_eq!(expected.len(), 19 * SENTENCES.len(), "{unbroken}");
+    let before = running.emulator().stats();
+
+    let mut paced = env.clone();
+    paced.push(("AZSPEECH_MAX_CONNECTION_SECS".into(), "20".into()));
+    let (code, stdout, stderr) = azspeech(
+        &paced,
+        &["stt", file.to_str().expect("utf8"), "--format", "json", "--pace", "4"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(phrases(&stdout), expected);
+    let after = running.emulator().stats();
+    assert_eq!(after.expired_tokens_presented, 0, "{after:?}");
+    assert_eq!(after.unauthorized, before.unauthorized, "{after:?}");
+    assert_eq!(
+        after.lifetime_closes, 0,
+        "azspeech rotated before the emulator's limit: {after:?}"
+    );
+    let connections = after.stt_connections - before.stt_connections;
+    assert!(connections >= 4, "75 s over connections of at most 20 s: {connections}");
+    let token_fetches = running
+        .emulator()
+        .request_log()
+        .iter()
+        .filter(|r| r.path.contains("/msi/token"))
+        .count();
+    assert!(token_fetches >= 4 + 2, "a token for every connection: {token_fetches}");
+}
+
+/// The same file at 20 × real time over connections the emulator ends after 2 s, without
+/// telling azspeech the lifetime: every forced close is recovered from without loss.
+#[test]
+fn connections_ended_by_the_service_lifetime_lose_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let running = Running::with(HostForm::Loopback, false, |config| {
+        config.max_connection(Some(std::time::Duration::from_secs(2)))
+    });
+    let env = running.emulator().env_vars();
+    let file = long_file(&env, dir.path(), 19);
+    let (code, unbroken, stderr) = stt_json(&env, &file);
+    assert_eq!(code, Some(0), "{stderr}");
+    let expected = phrases(&unbroken);
+    assert_eq!(expected.len(), 19 * SENTENCES.len());
+    let (code, stdout, stderr) = azspeech(
+        &env,
+        &["stt", file.to_str().expect("utf8"), "--format", "json", "--pace", "20"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(phrases(&stdout), expected);
+    let stats = running.emulator().stats();
+    assert!(stats.lifetime_closes >= 5, "15 s over 2-s connections: {stats:?}");
+}
