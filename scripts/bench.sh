@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end figures for BENCHMARKS.md, against the built-in emulator on loopback:
 #  - speech-to-text of a 10-minute file: wall time, CPU time and peak RSS of `azspeech stt`;
+#  - the same file under a seeded storm of 100 faults (drops, 1000/1001/1011 closes, truncated
+#    frames, 503 and refused upgrades): wall and CPU time, and that the transcript is identical;
 #  - text-to-speech of one paragraph: time to the first audio byte on stdout, and total time.
 # Usage: bash scripts/bench.sh   (release build; prints the figures)
 set -euo pipefail
@@ -9,38 +11,76 @@ bash scripts/setup.sh
 cargo build --quiet --locked --release -p azspeech-host
 azspeech="$PWD/target/release/azspeech"
 work="$(mktemp -d)"
-trap 'kill "$emulator_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
-"$azspeech" emulator --port 0 --verbosity quiet --ready-file "$work/emulator.json" >"$work/emulator.log" 2>&1 &
-emulator_pid=$!
-for _ in $(seq 1 300); do [ -s "$work/emulator.json" ] && break; sleep 0.1; done
-eval "$(python3 -c "import json,shlex;e=json.load(open('$work/emulator.json'))['env'];print(' '.join(f'export {k}={shlex.quote(v)}' for k,v in e.items()))")"
-export AZSPEECH_CACHE_DIR="$work/cache"
-"$azspeech" doctor >/dev/null  # warm the compiled-component cache
-
-echo "== speech-to-text, 10-minute file"
-sentences=("The quick brown fox jumps over the lazy dog." "Azure speech works offline with the emulator." "Every utterance arrives in order with its offset.")
-for i in 0 1 2; do
-  "$azspeech" tts "${sentences[$i]}" --format riff-16khz-16bit-mono-pcm -o "$work/s$i.wav" 2>/dev/null
-done
-python3 - "$work" <<'PY'
+emulator_pid=
+storm_pid=
+trap 'kill "$emulator_pid" $storm_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+# start_emulator NAME [flags...]: an emulator on a free loopback port; its variables in NAME.json
+start_emulator() {
+  local name="$1"; shift
+  "$azspeech" emulator --port 0 --verbosity quiet --ready-file "$work/$name.json" "$@" >"$work/$name.log" 2>&1 &
+  for _ in $(seq 1 300); do [ -s "$work/$name.json" ] && break; sleep 0.1; done
+}
+# use_emulator NAME: export its client variables
+use_emulator() {
+  eval "$(python3 -c "import json,shlex;e=json.load(open('$work/$1.json'))['env'];print(' '.join(f'export {k}={shlex.quote(v)}' for k,v in e.items()))")"
+}
+# long_file NAME: a 10-minute file of sentences synthesized by the current emulator (each
+# emulator recognizes only what it synthesized itself)
+long_file() {
+  local sentences=("The quick brown fox jumps over the lazy dog." "Azure speech works offline with the emulator." "Every utterance arrives in order with its offset.")
+  for i in 0 1 2; do
+    "$azspeech" tts "${sentences[$i]}" --format riff-16khz-16bit-mono-pcm -o "$work/$1-s$i.wav" 2>/dev/null
+  done
+  python3 - "$work" "$1" <<'PY'
 import sys, wave
-work = sys.argv[1]
+work, name = sys.argv[1], sys.argv[2]
 parts = []
 for i in range(3):
-    with wave.open(f"{work}/s{i}.wav", "rb") as w:
+    with wave.open(f"{work}/{name}-s{i}.wav", "rb") as w:
         parts.append(w.readframes(w.getnframes()))
 silence = b"\0\0" * 16000
-out = wave.open(f"{work}/long.wav", "wb"); out.setnchannels(1); out.setsampwidth(2); out.setframerate(16000)
+out = wave.open(f"{work}/{name}.wav", "wb"); out.setnchannels(1); out.setsampwidth(2); out.setframerate(16000)
 total, n = 0, 0
 while total < 600 * 32000:
     data = parts[n % 3] + silence
     out.writeframes(data); total += len(data); n += 1
 out.close()
-print(f"long.wav: {total / 32000:.1f} s, {n} utterances")
+print(f"{name}.wav: {total / 32000:.1f} s, {n} utterances")
 PY
-/usr/bin/time -f "stt: wall %e s, user %U s, sys %S s, peak RSS %M KB" "$azspeech" stt "$work/long.wav" >"$work/long.txt"
-echo "recognized lines: $(wc -l <"$work/long.txt")"
+}
+
+start_emulator emulator
+emulator_pid=$!
+use_emulator emulator
+export AZSPEECH_CACHE_DIR="$work/cache"
+"$azspeech" doctor >/dev/null  # warm the compiled-component cache
+
+echo "== speech-to-text, 10-minute file"
+long_file long
+for run in 1 2 3; do
+  /usr/bin/time -f "stt: wall %e s, user %U s, sys %S s, peak RSS %M KB" "$azspeech" stt "$work/long.wav" --format json >"$work/long.json"
+done
+echo "recognized lines: $(wc -l <"$work/long.json")"
+
+echo "== speech-to-text, the same file under a storm of 100 faults"
+cat >"$work/storm.json" <<'JSON'
+[{"storm": {"seed": 7, "target": "stt", "max_faults": 100, "probability": 1.0,
+  "actions": ["abort", "close-1011", "close-1001", "close-1000", "truncated-frame", "http-503", "refuse"],
+  "max_after_received_frames": 80}}]
+JSON
+start_emulator storm --faults "$work/storm.json"
+storm_pid=$!
+use_emulator storm
+long_file stormy
+/usr/bin/time -f "stt under 100 faults: wall %e s, user %U s, sys %S s, peak RSS %M KB" "$azspeech" stt "$work/stormy.wav" --format json >"$work/stormy.json"
+if cmp -s "$work/long.json" "$work/stormy.json"; then
+  echo "transcript under the storm: identical to the unbroken run ($(wc -l <"$work/stormy.json") phrases)"
+else
+  echo "transcript under the storm: DIFFERS from the unbroken run" >&2
+  exit 1
+fi
+use_emulator emulator
 
 echo "== text-to-speech, one paragraph to stdout"
 paragraph="Azure AI Speech turns text into natural sounding audio. This paragraph is long enough to show how quickly the first audio arrives, and how long the whole synthesis takes. Audio is written as it arrives, so a player can start before synthesis ends."

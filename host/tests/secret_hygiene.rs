@@ -156,17 +156,23 @@ fn successful_sessions_against_the_emulator_never_print_the_key() {
         assert_eq!(run.code, Some(0), "{:?}: {}", args, run.stderr);
         assert_clean(&run);
     }
-    let wrong: Vec<(&str, String)> = env
-        .iter()
-        .map(|(k, v)| {
-            if *k == "SPEECH_KEY" {
-                (*k, CLIENT_SECRET.to_owned())
-            } else {
-                (*k, v.clone())
-            }
-        })
-        .collect();
-    let rejected = run(&wrong, &["stt", wav]);
+    // A wrong primary key fails over to the secondary (with a warning), and both wrong is a 401.
+    let replace = |names: &[&str]| -> Vec<(&str, String)> {
+        env.iter()
+            .map(|(k, v)| {
+                if names.contains(k) {
+                    (*k, CLIENT_SECRET.to_owned())
+                } else {
+                    (*k, v.clone())
+                }
+            })
+            .collect()
+    };
+    let failed_over = run(&replace(&["SPEECH_KEY"]), &["stt", wav]);
+    assert_eq!(failed_over.code, Some(0), "{}", failed_over.stderr);
+    assert!(failed_over.stderr.contains("SPEECH_KEY_SECONDARY was accepted"));
+    assert_clean(&failed_over);
+    let rejected = run(&replace(&["SPEECH_KEY", "SPEECH_KEY_SECONDARY"]), &["stt", wav]);
     assert_eq!(rejected.code, Some(3), "{}", rejected.stderr);
     assert_clean(&rejected);
     runtime.block_on(emulator.shutdown());
