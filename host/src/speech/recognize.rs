@@ -141,9 +141,14 @@ impl SpeechClient<'_> {
         let mut pending: Vec<u8> = Vec::new();
         let mut source_done = false;
         let mut frame = Vec::new();
+        // Acknowledgements only move when a message arrives.
+        let mut heard = false;
         loop {
             let now = clock.now_ms();
-            if let Some(request) = recognizer.poll_connect(&mut core, now)? {
+            // The core asks for a connection only while there is none open.
+            if socket.is_none()
+                && let Some(request) = recognizer.poll_connect(&mut core, now)?
+            {
                 match self.open(&request).await {
                     Ok(opened) => {
                         socket = Some(opened.split());
@@ -188,7 +193,9 @@ impl SpeechClient<'_> {
                     event => on_event(&event),
                 }
             }
-            ring.release(recognizer.acknowledged_bytes(&mut core)?);
+            if std::mem::take(&mut heard) {
+                ring.release(recognizer.acknowledged_bytes(&mut core)?);
+            }
             if !pending.is_empty() {
                 match recognizer.push_audio(&mut core, now, pending.len() as u32)? {
                     Ok(()) => {
@@ -225,6 +232,7 @@ impl SpeechClient<'_> {
                     };
                     if let Some(message) = message {
                         recognizer.handle_message(&mut core, now, &message)?;
+                        heard = true;
                     }
                 }
                 chunk = source.next_chunk(CHUNK_BYTES), if may_read => {
