@@ -131,7 +131,10 @@ fn recognizer_per_chunk(runtime: &CoreRuntime) {
     measure("recognizer: one 100-ms chunk (push, poll x4)", 9, 3000, || {
         chunk += 1;
         let now = chunk * 100;
-        recognizer.push_audio(&mut core, now, 3200).expect("call").expect("accepted");
+        recognizer
+            .push_audio(&mut core, now, 3200)
+            .expect("call")
+            .expect("accepted");
         black_box(recognizer.poll_transmit(&mut core, now).expect("call"));
         if chunk % 30 == 0 {
             let phrase = WsMessage::Text(format!(
