@@ -136,7 +136,7 @@ fn recognizer_per_chunk(runtime: &CoreRuntime) {
             .expect("call")
             .expect("accepted");
         black_box(recognizer.poll_transmit(&mut core, now).expect("call"));
-        if chunk % 30 == 0 {
+        if chunk.is_multiple_of(30) {
             let phrase = WsMessage::Text(format!(
                 "X-RequestId:{request_id}\r\nPath:speech.phrase\r\n\r\n{{\"RecognitionStatus\":\"Success\",\"DisplayText\":\"Hi.\",\"Offset\":{},\"Duration\":10000000}}",
                 (chunk - 30) * 1_000_000
