@@ -22,9 +22,10 @@ pub const MAX_TRIED_LINES: usize = 20;
 /// Where the connection stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkPhase {
-    /// No connection, and none until the session has work again (dormant).
+    /// No connection, and none any more: the session is over.
     Idle,
-    /// A connection is wanted from this time on.
+    /// Between connections: the next one may open from this time on, once the session has
+    /// work for it.
     Waiting {
         /// Not before this time.
         not_before: u64,
@@ -219,16 +220,11 @@ impl Link {
         self.reconnects = self.reconnects.saturating_add(1);
     }
 
-    /// Drop the connection and want none until [`Link::wake`] (nothing to send).
-    pub fn sleep(&mut self) {
-        self.phase = LinkPhase::Idle;
-    }
-
-    /// The session has work again: connect if dormant.
-    pub fn wake(&mut self, now: u64) {
-        if self.phase == LinkPhase::Idle {
-            self.phase = LinkPhase::Waiting { not_before: now };
-        }
+    /// The session left the connection (idle, or the service closed an idle one): not a
+    /// failure. A new one is opened as soon as the session has work again; whether it has is
+    /// the session's `wants` in [`Link::poll_connect`].
+    pub fn disconnect(&mut self, now: u64) {
+        self.phase = LinkPhase::Waiting { not_before: now };
     }
 
     /// The connection is gone for good (the session finished).

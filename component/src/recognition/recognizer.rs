@@ -151,15 +151,13 @@ impl Recognizer {
     }
 
     /// `pcm_len` more bytes were appended to the driver's buffer.
-    pub fn push_audio(&self, now: u64, pcm_len: u32) -> Result<(), Backpressure> {
-        self.inner.borrow_mut().push(now, pcm_len)
+    pub fn push_audio(&self, _now: u64, pcm_len: u32) -> Result<(), Backpressure> {
+        self.inner.borrow_mut().push(pcm_len)
     }
 
     /// No more audio.
-    pub fn end_audio(&self, now: u64) {
-        let mut inner = self.inner.borrow_mut();
-        inner.audio_ended = true;
-        inner.link.wake(now);
+    pub fn end_audio(&self, _now: u64) {
+        self.inner.borrow_mut().audio_ended = true;
     }
 
     /// Finish now with what was recognized.
@@ -270,7 +268,7 @@ impl Inner {
         self.end_sent = false;
     }
 
-    fn push(&mut self, now: u64, pcm_len: u32) -> Result<(), Backpressure> {
+    fn push(&mut self, pcm_len: u32) -> Result<(), Backpressure> {
         let limit = self.checked.as_ref().map_or(0, |checked| checked.limit_bytes);
         let acknowledged = self.acknowledged();
         let pushed = self.pushed.saturating_add(u64::from(pcm_len));
@@ -283,7 +281,6 @@ impl Inner {
         }
         if !self.done && !self.audio_ended {
             self.pushed = pushed;
-            self.link.wake(now);
         }
         Ok(())
     }
@@ -442,9 +439,6 @@ impl Inner {
                 log(LogLevel::Debug, &format!("recognizer: {}", notice.cause));
                 self.events
                     .push_back(RecognitionEvent::Notice(SessionNotice::Reconnecting(notice)));
-                if !self.wants_connection() {
-                    self.link.sleep();
-                }
             }
             LossOutcome::Failed(failure) => self.fail(failure),
         }
@@ -458,17 +452,14 @@ impl Inner {
         self.rotation_due = false;
         self.events.push_back(RecognitionEvent::Notice(SessionNotice::Rotating));
         self.link.rotate(now);
-        if !self.wants_connection() {
-            self.link.sleep();
-        }
     }
 
-    fn idle_close(&mut self) {
+    fn idle_close(&mut self, now: u64) {
         self.transmits.clear();
         self.transmits
             .push_back(client_close("Idle: reconnecting when there is audio"));
         self.turn_open = false;
-        self.link.sleep();
+        self.link.disconnect(now);
     }
 
     fn timeout(&mut self, now: u64) {
@@ -499,7 +490,7 @@ impl Inner {
         }
         let quiet_since = self.last_rx.max(self.last_tx);
         if now.saturating_sub(quiet_since) >= policy.idle_ms && self.idle_possible() {
-            self.idle_close();
+            self.idle_close(now);
         }
     }
 

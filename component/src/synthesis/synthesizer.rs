@@ -153,10 +153,9 @@ impl Synthesizer {
     }
 
     /// No more requests.
-    pub fn end_input(&self, now: u64) {
+    pub fn end_input(&self, _now: u64) {
         let mut inner = self.inner.borrow_mut();
         inner.input_ended = true;
-        inner.link.wake(now);
         inner.maybe_finish();
     }
 
@@ -212,8 +211,7 @@ impl Synthesizer {
         if inner.in_flight.is_none() && inner.next >= inner.queue.len() {
             // Nothing was in flight: the service closed an idle connection.
             inner.codec = None;
-            inner.link.sleep();
-            inner.link.wake(now);
+            inner.link.disconnect(now);
             if inner.input_ended {
                 inner.maybe_finish();
             }
@@ -501,7 +499,7 @@ impl Inner {
                 reason: "Idle: reconnecting when there is text".to_owned(),
             }));
             self.codec = None;
-            self.link.sleep();
+            self.link.disconnect(now);
         }
         let _ = since;
     }
