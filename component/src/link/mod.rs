@@ -17,3 +17,13 @@ pub mod state;
 pub use ids::IdSource;
 pub use policy::Policy;
 pub use state::{Link, LinkPhase, Loss, LossOutcome};
+
+use crate::bindings::exports::azspeech::core::link::{CloseFrame, Transmit};
+
+/// The close frame a client sends when it leaves a connection (1000 with `reason`, usp.md §6.2).
+pub fn client_close(reason: &str) -> Transmit {
+    Transmit::Close(CloseFrame {
+        code: 1000,
+        reason: reason.to_owned(),
+    })
+}

@@ -26,26 +26,17 @@ use super::session::{AudioError, RecognitionSession, TurnEvent};
 use crate::bindings::exports::azspeech::core::config::Settings;
 use crate::bindings::exports::azspeech::core::connection::RequestKind;
 use crate::bindings::exports::azspeech::core::link::{
-    AudioTransmit, CloseFrame, CloseInfo, ConnectFailure, ConnectRequest, SessionFailure, SessionNotice, SessionPolicy,
-    Transmit,
+    AudioTransmit, CloseInfo, ConnectFailure, ConnectRequest, SessionFailure, SessionNotice, SessionPolicy, Transmit,
 };
 use crate::bindings::exports::azspeech::core::messages::WsMessage;
 use crate::bindings::exports::azspeech::core::recognition::{
     Backpressure, RecognitionEvent, RecognitionOptions, RecognitionStatus, RecognitionSummary,
 };
 use crate::diagnostics::{LogLevel, log};
-use crate::link::{Link, LinkPhase, Loss, LossOutcome, Policy};
+use crate::link::{Link, LinkPhase, Loss, LossOutcome, Policy, client_close};
 
 /// PCM per audio frame: 100 ms, as the SDKs send (capped at the service's 8192 bytes).
 const CHUNK_MS: u64 = 100;
-
-/// The close frame a client sends when it leaves (usp.md §6.2).
-fn client_close(reason: &str) -> Transmit {
-    Transmit::Close(CloseFrame {
-        code: 1000,
-        reason: reason.to_owned(),
-    })
-}
 
 /// One recognition (the `recognition.recognizer` resource).
 pub struct Recognizer {
@@ -181,8 +172,8 @@ impl Recognizer {
             return None;
         }
         let wants = inner.wants_connection();
-        let settings = inner.settings.clone();
-        match inner.link.poll_connect(now, &settings, wants)? {
+        let inner = &mut *inner;
+        match inner.link.poll_connect(now, &inner.settings, wants)? {
             Ok(request) => {
                 let notice = SessionNotice::Connecting(request.attempt);
                 inner.events.push_back(RecognitionEvent::Notice(notice));
@@ -426,15 +417,12 @@ impl Inner {
         self.turn_open = false;
         self.lost(now, loss);
         self.transmits.clear();
-        self.transmits.push_back(Transmit::Close(CloseFrame {
-            code: 1000,
-            reason: "Abandoning a stalled or unusable connection".to_owned(),
-        }));
+        self.transmits
+            .push_back(client_close("Abandoning a stalled or unusable connection"));
     }
 
     fn lost(&mut self, now: u64, loss: &Loss) {
-        let settings = self.settings.clone();
-        match self.link.lost(now, &settings, loss) {
+        match self.link.lost(now, &self.settings, loss) {
             LossOutcome::Retry(notice) => {
                 log(LogLevel::Debug, &format!("recognizer: {}", notice.cause));
                 self.events

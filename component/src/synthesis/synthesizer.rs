@@ -24,7 +24,7 @@ use super::split::split_text;
 use crate::bindings::exports::azspeech::core::config::Settings;
 use crate::bindings::exports::azspeech::core::connection::RequestKind;
 use crate::bindings::exports::azspeech::core::link::{
-    CloseFrame, CloseInfo, ConnectFailure, ConnectRequest, SessionFailure, SessionNotice, SessionPolicy, Transmit,
+    CloseInfo, ConnectFailure, ConnectRequest, SessionFailure, SessionNotice, SessionPolicy, Transmit,
 };
 use crate::bindings::exports::azspeech::core::messages::WsMessage;
 use crate::bindings::exports::azspeech::core::synthesis::{
@@ -32,7 +32,7 @@ use crate::bindings::exports::azspeech::core::synthesis::{
 };
 use crate::bindings::exports::azspeech::core::types::SpeechError;
 use crate::diagnostics::{LogLevel, log};
-use crate::link::{Link, LinkPhase, Loss, LossOutcome, Policy};
+use crate::link::{Link, LinkPhase, Loss, LossOutcome, Policy, client_close};
 
 /// Longest plain-text piece sent in one request (characters); the service caps one request's
 /// audio at 10 minutes.
@@ -233,8 +233,8 @@ impl Synthesizer {
             return None;
         }
         let wants = inner.next < inner.queue.len() || inner.in_flight.is_some();
-        let settings = inner.settings.clone();
-        match inner.link.poll_connect(now, &settings, wants)? {
+        let inner = &mut *inner;
+        match inner.link.poll_connect(now, &inner.settings, wants)? {
             Ok(request) => {
                 inner
                     .events
@@ -342,10 +342,8 @@ impl Inner {
             Err(error) => {
                 self.lost(now, &Loss::Refused(error));
                 self.transmits.clear();
-                self.transmits.push_back(Transmit::Close(CloseFrame {
-                    code: 1000,
-                    reason: "Abandoning an unusable connection".to_owned(),
-                }));
+                self.transmits
+                    .push_back(client_close("Abandoning an unusable connection"));
                 return;
             }
         };
@@ -418,10 +416,7 @@ impl Inner {
         }
         self.transmits.clear();
         if self.link.up_since().is_some() {
-            self.transmits.push_back(Transmit::Close(CloseFrame {
-                code: 1000,
-                reason: "Normal closure by client".to_owned(),
-            }));
+            self.transmits.push_back(client_close("Normal closure by client"));
         }
         self.link.close();
         self.done = true;
@@ -450,8 +445,7 @@ impl Inner {
 
     fn lost(&mut self, now: u64, loss: &Loss) {
         self.restart_in_flight();
-        let settings = self.settings.clone();
-        match self.link.lost(now, &settings, loss) {
+        match self.link.lost(now, &self.settings, loss) {
             LossOutcome::Retry(notice) => {
                 log(LogLevel::Debug, &format!("synthesizer: {}", notice.cause));
                 self.events
@@ -463,10 +457,8 @@ impl Inner {
 
     fn rotate(&mut self, now: u64) {
         self.transmits.clear();
-        self.transmits.push_back(Transmit::Close(CloseFrame {
-            code: 1000,
-            reason: "Replacing the connection before its lifetime ends".to_owned(),
-        }));
+        self.transmits
+            .push_back(client_close("Replacing the connection before its lifetime ends"));
         self.codec = None;
         self.events.push_back(SynthesisEvent::Notice(SessionNotice::Rotating));
         self.link.rotate(now);
@@ -476,32 +468,27 @@ impl Inner {
         if self.done {
             return;
         }
-        let Some(since) = self.link.up_since() else {
+        if self.link.up_since().is_none() {
             return;
-        };
+        }
         let policy = self.link.policy().clone();
         if let Some(awaiting) = self.awaiting_since
             && now.saturating_sub(awaiting) >= policy.response_timeout_ms
         {
             self.lost(now, &Loss::ResponseTimeout(policy.response_timeout_ms));
             self.transmits.clear();
-            self.transmits.push_back(Transmit::Close(CloseFrame {
-                code: 1000,
-                reason: "Abandoning a stalled connection".to_owned(),
-            }));
+            self.transmits
+                .push_back(client_close("Abandoning a stalled connection"));
             return;
         }
         let idle = self.in_flight.is_none() && self.next >= self.queue.len();
         if idle && now.saturating_sub(self.last_rx.max(self.last_tx)) >= policy.idle_ms {
             self.transmits.clear();
-            self.transmits.push_back(Transmit::Close(CloseFrame {
-                code: 1000,
-                reason: "Idle: reconnecting when there is text".to_owned(),
-            }));
+            self.transmits
+                .push_back(client_close("Idle: reconnecting when there is text"));
             self.codec = None;
             self.link.disconnect(now);
         }
-        let _ = since;
     }
 
     fn deadline(&self) -> Option<u64> {
@@ -528,10 +515,7 @@ impl Inner {
         }
         self.transmits.clear();
         if self.link.up_since().is_some() {
-            self.transmits.push_back(Transmit::Close(CloseFrame {
-                code: 1000,
-                reason: "Synthesis failed".to_owned(),
-            }));
+            self.transmits.push_back(client_close("Synthesis failed"));
         }
         self.link.close();
         self.done = true;
