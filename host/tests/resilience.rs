@@ -7,6 +7,7 @@ mod common;
 use std::path::Path;
 
 use azspeech_emulator::{Fault, FaultAction, FaultTarget, HostForm, Storm, StormAction, Trigger};
+use common::audio::{joined, synthesized_pcm, write_wav};
 use common::emulator::{Running, azspeech};
 
 const SENTENCES: [&str; 4] = [
@@ -16,52 +17,12 @@ const SENTENCES: [&str; 4] = [
     "Dropped connections lose nothing at all.",
 ];
 
-/// Synthesize each sentence to 16 kHz mono PCM once, and join `repeats` rounds of them with a
-/// second of silence between utterances.
+/// The sentences synthesized once, then `repeats` rounds of them joined with a second of
+/// silence between utterances.
 fn long_file(env: &[(String, String)], dir: &Path, repeats: usize) -> std::path::PathBuf {
-    let sentences: Vec<Vec<i16>> = SENTENCES
-        .iter()
-        .enumerate()
-        .map(|(index, sentence)| {
-            let path = dir.join(format!("s{index}.wav"));
-            let (code, _, stderr) = azspeech(
-                env,
-                &[
-                    "tts",
-                    sentence,
-                    "--format",
-                    "riff-16khz-16bit-mono-pcm",
-                    "-o",
-                    path.to_str().expect("utf8"),
-                ],
-            );
-            assert_eq!(code, Some(0), "{stderr}");
-            let reader = hound::WavReader::open(&path).expect("wav");
-            reader.into_samples::<i16>().map(|s| s.expect("sample")).collect()
-        })
-        .collect();
-    let mut samples: Vec<i16> = Vec::new();
-    for _ in 0..repeats {
-        for sentence in &sentences {
-            if !samples.is_empty() {
-                samples.extend(std::iter::repeat_n(0i16, 16_000));
-            }
-            samples.extend_from_slice(sentence);
-        }
-    }
-    let path = dir.join("long.wav");
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 16_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(&path, spec).expect("create");
-    for sample in samples {
-        writer.write_sample(sample).expect("write");
-    }
-    writer.finalize().expect("finalize");
-    path
+    let pcm = synthesized_pcm(env, dir, &SENTENCES);
+    let order = (0..repeats).flat_map(|_| 0..SENTENCES.len());
+    write_wav(&dir.join("long.wav"), 16_000, 1, &joined(&pcm, order))
 }
 
 /// Recognized phrases as (text, offset, duration) from `stt --format json`.

@@ -4,9 +4,8 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use azspeech_emulator::HostForm;
+use common::audio::{joined, synthesized_pcm, write_wav};
 use common::emulator::{Running, azspeech};
 
 const SENTENCES: [&str; 3] = [
@@ -27,61 +26,6 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Synthesize each sentence to 16 kHz mono PCM through `azspeech tts`.
-fn sentence_pcm(env: &[(String, String)], dir: &Path) -> Vec<Vec<i16>> {
-    SENTENCES
-        .iter()
-        .enumerate()
-        .map(|(index, sentence)| {
-            let path = dir.join(format!("sentence-{index}.wav"));
-            let (code, _, stderr) = azspeech(
-                env,
-                &[
-                    "tts",
-                    sentence,
-                    "--format",
-                    "riff-16khz-16bit-mono-pcm",
-                    "-o",
-                    path.to_str().expect("utf8"),
-                ],
-            );
-            assert_eq!(code, Some(0), "{stderr}");
-            hound::WavReader::open(&path)
-                .expect("wav")
-                .samples::<i16>()
-                .map(|s| s.expect("sample"))
-                .collect()
-        })
-        .collect()
-}
-
-fn write_wav(path: &Path, rate: u32, channels: u16, samples: &[i16]) -> PathBuf {
-    let spec = hound::WavSpec {
-        channels,
-        sample_rate: rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(path, spec).expect("create");
-    for &sample in samples {
-        writer.write_sample(sample).expect("write");
-    }
-    writer.finalize().expect("finalize");
-    path.to_path_buf()
-}
-
-/// Utterances `order` (indexes into `pcm`) joined by one second of silence.
-fn joined(pcm: &[Vec<i16>], order: impl IntoIterator<Item = usize>) -> Vec<i16> {
-    let mut out = Vec::new();
-    for (n, index) in order.into_iter().enumerate() {
-        if n > 0 {
-            out.extend(std::iter::repeat_n(0i16, 16_000));
-        }
-        out.extend_from_slice(&pcm[index]);
-    }
-    out
-}
-
 fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
     stdout
         .lines()
@@ -94,7 +38,7 @@ fn multi_utterance_files_in_every_output_format() {
     let running = Running::start(HostForm::Loopback, false);
     let env = running.emulator().env_vars();
     let dir = tempfile::tempdir().expect("tempdir");
-    let pcm = sentence_pcm(&env, dir.path());
+    let pcm = synthesized_pcm(&env, dir.path(), &SENTENCES);
     let file = write_wav(&dir.path().join("three.wav"), 16_000, 1, &joined(&pcm, 0..3));
     let file = file.to_str().expect("utf8");
 
@@ -154,7 +98,7 @@ fn a_44_1_khz_stereo_file_is_converted() {
     let running = Running::start(HostForm::Loopback, false);
     let env = running.emulator().env_vars();
     let dir = tempfile::tempdir().expect("tempdir");
-    let pcm = sentence_pcm(&env, dir.path());
+    let pcm = synthesized_pcm(&env, dir.path(), &SENTENCES);
     // Upsample 16 kHz mono to 44.1 kHz stereo by linear interpolation.
     let source = &pcm[1];
     let frames = source.len() * 44_100 / 16_000;
@@ -178,7 +122,7 @@ fn a_file_longer_than_ten_minutes_is_streamed_completely_and_in_order() {
     let running = Running::start(HostForm::Loopback, false);
     let env = running.emulator().env_vars();
     let dir = tempfile::tempdir().expect("tempdir");
-    let pcm = sentence_pcm(&env, dir.path());
+    let pcm = synthesized_pcm(&env, dir.path(), &SENTENCES);
     let mut order = Vec::new();
     let mut samples = 0usize;
     while samples < 16_000 * 610 {

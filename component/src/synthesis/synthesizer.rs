@@ -28,7 +28,7 @@ use crate::bindings::exports::azspeech::core::link::{
 };
 use crate::bindings::exports::azspeech::core::messages::WsMessage;
 use crate::bindings::exports::azspeech::core::synthesis::{
-    AudioEncoding, RequestRestart, SynthesisEvent, SynthesisOptions, SynthesisSummary,
+    AudioEncoding, Boundary, RequestRestart, SynthesisEvent, SynthesisOptions, SynthesisSummary,
 };
 use crate::bindings::exports::azspeech::core::types::SpeechError;
 use crate::diagnostics::{LogLevel, log};
@@ -351,24 +351,19 @@ impl Inner {
             return;
         };
         let shift = in_flight.shift_ticks;
+        let shifted = |mut boundary: Boundary| {
+            boundary.offset = boundary.offset.saturating_add(shift);
+            boundary
+        };
         for event in events {
             let event = match event {
                 RequestEvent::Audio(range) => {
                     self.emitted = self.emitted.saturating_add(u64::from(range.len));
                     SynthesisEvent::Audio(range)
                 }
-                RequestEvent::WordBoundary(mut boundary) => {
-                    boundary.offset = boundary.offset.saturating_add(shift);
-                    SynthesisEvent::WordBoundary(boundary)
-                }
-                RequestEvent::PunctuationBoundary(mut boundary) => {
-                    boundary.offset = boundary.offset.saturating_add(shift);
-                    SynthesisEvent::PunctuationBoundary(boundary)
-                }
-                RequestEvent::SentenceBoundary(mut boundary) => {
-                    boundary.offset = boundary.offset.saturating_add(shift);
-                    SynthesisEvent::SentenceBoundary(boundary)
-                }
+                RequestEvent::WordBoundary(boundary) => SynthesisEvent::WordBoundary(shifted(boundary)),
+                RequestEvent::PunctuationBoundary(boundary) => SynthesisEvent::PunctuationBoundary(shifted(boundary)),
+                RequestEvent::SentenceBoundary(boundary) => SynthesisEvent::SentenceBoundary(shifted(boundary)),
                 RequestEvent::Viseme(mut viseme) => {
                     viseme.offset = viseme.offset.saturating_add(shift);
                     SynthesisEvent::Viseme(viseme)

@@ -75,36 +75,24 @@ pub enum SessionError {
 impl SessionError {
     /// Wrap a classified failure.
     pub fn service(error: SpeechError) -> Self {
-        let (kind, detail) = crate::cli::speech_error_parts(&error);
-        let (message, hint) = (detail.message.clone(), detail.hint.clone());
-        Self::Service {
+        Self::gave_up(SessionFailure {
             error,
-            kind,
-            message,
-            hint,
             attempts: 0,
             tried: Vec::new(),
-        }
+        })
     }
 
     /// A session that gave up, with what it tried.
     pub fn gave_up(failure: SessionFailure) -> Self {
-        match Self::service(failure.error) {
-            Self::Service {
-                error,
-                kind,
-                message,
-                hint,
-                ..
-            } => Self::Service {
-                error,
-                kind,
-                message,
-                hint,
-                attempts: failure.attempts,
-                tried: failure.tried,
-            },
-            other => other,
+        let (kind, detail) = crate::cli::speech_error_parts(&failure.error);
+        let (message, hint) = (detail.message.clone(), detail.hint.clone());
+        Self::Service {
+            error: failure.error,
+            kind,
+            message,
+            hint,
+            attempts: failure.attempts,
+            tried: failure.tried,
         }
     }
 

@@ -100,16 +100,6 @@ impl AudioRing {
         }
         true
     }
-
-    /// Bytes held.
-    pub fn len(&self) -> usize {
-        self.bytes.len()
-    }
-
-    /// Holds nothing.
-    pub fn is_empty(&self) -> bool {
-        self.bytes.is_empty()
-    }
 }
 
 type Socket = super::SpeechSocket;
@@ -250,5 +240,49 @@ impl SpeechClient<'_> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AudioRing;
+
+    #[test]
+    fn ranges_are_copied_across_the_ring_boundary_and_released_ones_refused() {
+        // A ring of 128 bytes holding stream bytes [60, 160): the last 32 wrap around to the
+        // ring's physical start, so ranges past 128 span both halves.
+        let mut ring = AudioRing {
+            bytes: std::collections::VecDeque::with_capacity(128),
+            base: 0,
+        };
+        let capacity = ring.bytes.capacity();
+        let stream: Vec<u8> = (0..=255).collect();
+        ring.push(&stream[..100]);
+        ring.release(60);
+        ring.push(&stream[100..160]);
+        assert_eq!(ring.bytes.capacity(), capacity, "no reallocation");
+        assert!(!ring.bytes.as_slices().1.is_empty(), "the ring wraps");
+        // (start, end, copied?)
+        let table: &[(u64, u64, bool)] = &[
+            (60, 100, true),
+            (60, 160, true),
+            (90, 150, true),
+            (159, 160, true),
+            (100, 100, true),
+            (59, 70, false),
+            (150, 161, false),
+            (120, 110, false),
+        ];
+        for &(start, end, ok) in table {
+            let mut out = vec![9];
+            assert_eq!(ring.copy_range(start, end, &mut out), ok, "[{start}, {end})");
+            if ok {
+                assert_eq!(&out[1..], &stream[start as usize..end as usize], "[{start}, {end})");
+            }
+        }
+        ring.release(300);
+        let mut out = Vec::new();
+        assert!(!ring.copy_range(159, 160, &mut out), "all released");
+        assert!(ring.copy_range(160, 160, &mut out) && out.is_empty());
     }
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod audio;
 pub mod emulator;
 
 use std::net::TcpListener;
