@@ -43,6 +43,37 @@ pub use bindings::exports::azspeech::core::types::{
 };
 pub use wasmtime::component::ResourceAny;
 
+impl SpeechError {
+    /// The failure's kind as a stable word: `configuration`, `authentication`, `forbidden`,
+    /// `throttled`, `transient`, `bad-request`, `protocol` or `not-implemented`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Configuration(_) => "configuration",
+            Self::Authentication(_) => "authentication",
+            Self::Forbidden(_) => "forbidden",
+            Self::Throttled(_) => "throttled",
+            Self::Transient(_) => "transient",
+            Self::BadRequest(_) => "bad-request",
+            Self::Protocol(_) => "protocol",
+            Self::NotImplemented(_) => "not-implemented",
+        }
+    }
+
+    /// What happened, the likely cause and the fix.
+    pub fn detail(&self) -> &FailureDetail {
+        match self {
+            Self::Configuration(d)
+            | Self::Authentication(d)
+            | Self::Forbidden(d)
+            | Self::Transient(d)
+            | Self::BadRequest(d)
+            | Self::Protocol(d)
+            | Self::NotImplemented(d) => d,
+            Self::Throttled(t) => &t.detail,
+        }
+    }
+}
+
 /// Why the core could not be loaded or called. Every case is a bug or a broken installation,
 /// never a user configuration problem (those come back as values from the core).
 #[derive(Debug, thiserror::Error)]

@@ -42,7 +42,6 @@
 
 pub mod artifact_cache;
 pub mod audio;
-pub mod cli;
 pub mod clock;
 pub mod core_runtime;
 pub mod credentials;

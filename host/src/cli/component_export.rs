@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::exit_code::ExitCode;
+use azspeech_host::exit_code::ExitCode;
 
 /// Arguments of `azspeech component`.
 #[derive(Debug, Args)]
-pub struct ComponentArgs {
+pub(crate) struct ComponentArgs {
     /// Where to write the component (.wasm).
     #[arg(long, default_value = "azspeech-core.wasm")]
     pub wasm: PathBuf,
@@ -19,9 +19,9 @@ pub struct ComponentArgs {
 
 /// Run `azspeech component`.
 pub(super) fn run(args: &ComponentArgs) -> ExitCode {
-    let mut outputs = vec![(&args.wasm, crate::CORE_COMPONENT)];
+    let mut outputs = vec![(&args.wasm, azspeech_host::CORE_COMPONENT)];
     if let Some(wit) = &args.wit {
-        outputs.push((wit, crate::CORE_WIT.as_bytes()));
+        outputs.push((wit, azspeech_host::CORE_WIT.as_bytes()));
     }
     for (path, bytes) in outputs {
         if let Err(error) = std::fs::write(path, bytes) {

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use super::{ConfigFlags, TransportFlags};
-use crate::artifact_cache::ArtifactCache;
-use crate::clock::SystemClock;
-use crate::core_runtime::{ConfigError, CoreError, CoreInstance, CoreRuntime, Settings};
-use crate::credentials::{CredentialBroker, EntraEnvironment, KeyRing, RetryPolicy};
-use crate::exit_code::ExitCode;
-use crate::transport::{TransportOptions, http_client, options::parse_connect_to};
+use azspeech_host::artifact_cache::ArtifactCache;
+use azspeech_host::clock::SystemClock;
+use azspeech_host::core_runtime::{ConfigError, CoreError, CoreInstance, CoreRuntime, Settings};
+use azspeech_host::credentials::{CredentialBroker, EntraEnvironment, KeyRing, RetryPolicy};
+use azspeech_host::exit_code::ExitCode;
+use azspeech_host::transport::{TransportOptions, http_client, options::parse_connect_to};
 
 /// A failure before any request was made, with its exit code.
 #[derive(Debug)]
@@ -30,7 +30,7 @@ impl From<CoreError> for SetupFailure {
 }
 
 /// Format a configuration error the way every subcommand prints it.
-pub fn config_error_text(error: &ConfigError) -> String {
+pub(crate) fn config_error_text(error: &ConfigError) -> String {
     let variable = error.variable.as_deref().map(|v| format!(" ({v})")).unwrap_or_default();
     format!(
         "azspeech: configuration error{variable}: {}\n  fix: {}",
@@ -53,7 +53,7 @@ pub(crate) fn resolve(flags: &ConfigFlags) -> Result<Result<Resolved, ConfigErro
     let runtime = CoreRuntime::load(&ArtifactCache::from_environment())?;
     let mut core = runtime.instantiate()?;
     let secret_names = core.secret_names()?;
-    let mut inputs = crate::settings_input::from_environment(std::env::vars_os(), &secret_names);
+    let mut inputs = azspeech_host::settings_input::from_environment(std::env::vars_os(), &secret_names);
     inputs.extend(flags.as_settings());
     Ok(core.resolve(&inputs)?.map(|settings| Resolved {
         core,
@@ -123,9 +123,9 @@ pub(crate) fn tokio_runtime() -> Result<tokio::runtime::Runtime, SetupFailure> {
 /// Plan one request for the resolved settings, with a fresh connection id.
 pub(crate) fn plan(
     resolved: &mut Resolved,
-    kind: crate::core_runtime::RequestKind,
-) -> Result<crate::core_runtime::ConnectionPlan, SetupFailure> {
-    let ids = crate::core_runtime::RequestIds {
+    kind: azspeech_host::core_runtime::RequestKind,
+) -> Result<azspeech_host::core_runtime::ConnectionPlan, SetupFailure> {
+    let ids = azspeech_host::core_runtime::RequestIds {
         connection_id: connection_id(),
     };
     resolved
@@ -139,7 +139,7 @@ pub(crate) fn plan(
 
 /// The TLS client configuration for `options` (system roots plus the extra CA file).
 pub(crate) fn tls(options: &TransportOptions) -> Result<std::sync::Arc<rustls::ClientConfig>, SetupFailure> {
-    crate::transport::tls::client_config(options.extra_ca_file.as_deref()).map_err(|error| SetupFailure {
+    azspeech_host::transport::tls::client_config(options.extra_ca_file.as_deref()).map_err(|error| SetupFailure {
         message: error.to_string(),
         code: ExitCode::Configuration,
     })

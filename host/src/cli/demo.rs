@@ -8,28 +8,28 @@ use std::sync::Arc;
 use clap::Args;
 
 use super::context::{self, SetupFailure};
-use crate::artifact_cache::ArtifactCache;
-use crate::audio::input::PcmSource;
-use crate::audio::output::AudioWriter;
-use crate::clock::SystemClock;
-use crate::core_runtime::{
+use azspeech_emulator::{Emulator, EmulatorConfig, Verbosity};
+use azspeech_host::artifact_cache::ArtifactCache;
+use azspeech_host::audio::input::PcmSource;
+use azspeech_host::audio::output::AudioWriter;
+use azspeech_host::clock::SystemClock;
+use azspeech_host::core_runtime::{
     AudioFormat, CoreRuntime, OutputFormat, RecognitionEvent, RecognitionMode, RecognitionOptions, RecognitionStatus,
     SynthesisOptions,
 };
-use crate::credentials::{CredentialBroker, EntraEnvironment, KeyRing, RetryPolicy};
-use crate::exit_code::ExitCode;
-use crate::secret::Secret;
-use crate::speech::SpeechClient;
-use crate::speech::synthesize::SpeechInput;
-use crate::transport::TransportOptions;
-use azspeech_emulator::{Emulator, EmulatorConfig, Verbosity};
+use azspeech_host::credentials::{CredentialBroker, EntraEnvironment, KeyRing, RetryPolicy};
+use azspeech_host::exit_code::ExitCode;
+use azspeech_host::secret::Secret;
+use azspeech_host::speech::SpeechClient;
+use azspeech_host::speech::synthesize::SpeechInput;
+use azspeech_host::transport::TransportOptions;
 
 /// The sentence the demo says and hears.
 pub(super) const DEFAULT_SENTENCE: &str = "Azure AI Speech just works, even without an Azure account.";
 
 /// Arguments of `azspeech demo`.
 #[derive(Debug, Args)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// The sentence to synthesize and recognize.
     #[arg(default_value = DEFAULT_SENTENCE)]
     pub sentence: String,
@@ -85,13 +85,13 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
         let mut core = core_runtime.instantiate()?;
         let secret_names = core.secret_names()?;
         let variables = emulator.env_vars().into_iter().map(|(k, v)| (k.into(), v.into()));
-        let inputs = crate::settings_input::from_environment(variables, &secret_names);
+        let inputs = azspeech_host::settings_input::from_environment(variables, &secret_names);
         let settings = core
             .resolve(&inputs)?
             .map_err(|error| failed("configuration")(context::config_error_text(&error)))?;
         let transport = TransportOptions::default();
-        let http =
-            crate::transport::http_client::build(&transport).map_err(|e| failed("HTTP client")(e.to_string()))?;
+        let http = azspeech_host::transport::http_client::build(&transport)
+            .map_err(|e| failed("HTTP client")(e.to_string()))?;
         let broker = CredentialBroker::new(
             &settings,
             KeyRing::new(Some(Secret::new(emulator.primary_key())), None),
@@ -100,11 +100,11 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
             RetryPolicy::None,
             Arc::new(SystemClock),
         );
-        let tls = crate::transport::tls::client_config(None).map_err(|e| failed("TLS")(e.to_string()))?;
+        let tls = azspeech_host::transport::tls::client_config(None).map_err(|e| failed("TLS")(e.to_string()))?;
 
         // 1. Text to speech, into a WAV file written as the audio arrives.
         let format_name = "riff-16khz-16bit-mono-pcm";
-        let header = |core: &mut crate::core_runtime::CoreInstance, len: u32| {
+        let header = |core: &mut azspeech_host::core_runtime::CoreInstance, len: u32| {
             core.synthesis_wav_header(format_name, len)
                 .map(|r| r.map_err(|e| format!("{e:?}")))
         };

@@ -6,16 +6,16 @@ use serde_json::json;
 use super::ConfigFlags;
 use super::TransportFlags;
 use super::context::{self, SetupFailure};
-use crate::core_runtime::{
+use azspeech_host::core_runtime::{
     AuthMode, AuthPlan, Cloud, ConfigError, ConnectionPlan, EndpointKind, FailureDetail, Finding, Level, RequestIds,
     RequestKind, Settings, SpeechError, TokenFormat,
 };
-use crate::exit_code::ExitCode;
-use crate::transport::websocket::ConnectError;
+use azspeech_host::exit_code::ExitCode;
+use azspeech_host::transport::websocket::ConnectError;
 
 /// Arguments of `azspeech doctor`.
 #[derive(Debug, Args)]
-pub struct DoctorArgs {
+pub(crate) struct DoctorArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -72,7 +72,7 @@ impl Probe {
                 json!({"service": self.service, "result": "network-error", "message": message})
             }
             ProbeOutcome::Rejected(error) => {
-                let (kind, detail) = speech_error_parts(error);
+                let (kind, detail) = (error.kind(), error.detail());
                 json!({"service": self.service, "result": kind, "http_status": detail.http_status,
                        "message": detail.message, "hint": detail.hint})
             }
@@ -85,7 +85,7 @@ impl Probe {
             ProbeOutcome::Credential(message) => format!("  {}: no credential: {message}", self.service),
             ProbeOutcome::Network(message) => format!("  {}: network error: {message}", self.service),
             ProbeOutcome::Rejected(error) => {
-                let (kind, detail) = speech_error_parts(error);
+                let (kind, detail) = (error.kind(), error.detail());
                 let status = detail.http_status.map(|s| format!("HTTP {s}, ")).unwrap_or_default();
                 format!(
                     "  {}: {status}{kind}: {}\n      likely cause and fix: {}",
@@ -93,20 +93,6 @@ impl Probe {
                 )
             }
         }
-    }
-}
-
-/// The kebab-case kind and the detail of a speech error.
-pub fn speech_error_parts(error: &SpeechError) -> (&'static str, &FailureDetail) {
-    match error {
-        SpeechError::Configuration(d) => ("configuration", d),
-        SpeechError::Authentication(d) => ("authentication", d),
-        SpeechError::Forbidden(d) => ("forbidden", d),
-        SpeechError::Throttled(t) => ("throttled", &t.detail),
-        SpeechError::Transient(d) => ("transient", d),
-        SpeechError::BadRequest(d) => ("bad-request", d),
-        SpeechError::Protocol(d) => ("protocol", d),
-        SpeechError::NotImplemented(d) => ("not-implemented", d),
     }
 }
 
@@ -178,7 +164,7 @@ fn diagnose(args: &DoctorArgs) -> Result<Result<Report, ConfigError>, SetupFailu
 }
 
 fn probe(
-    core: &mut crate::core_runtime::CoreInstance,
+    core: &mut azspeech_host::core_runtime::CoreInstance,
     settings: &Settings,
     plans: [(&'static str, &ConnectionPlan); 2],
     transport: &TransportFlags,
@@ -194,7 +180,7 @@ fn probe(
                 Ok(header) => header,
                 Err(error) => return Err(ProbeOutcome::Credential(error.to_string())),
             };
-            match crate::transport::websocket::connect(plan, Some(&header), &options, tls.clone()).await {
+            match azspeech_host::transport::websocket::connect(plan, Some(&header), &options, tls.clone()).await {
                 Ok(mut socket) => {
                     let _ = socket.close(None).await;
                     Ok(ProbeOutcome::Connected)
@@ -269,7 +255,7 @@ pub(crate) fn describe_auth(plan: &AuthPlan) -> String {
         AuthPlan::SubscriptionKey(slot) => {
             format!(
                 "Ocp-Apim-Subscription-Key: <{}>",
-                if matches!(slot, crate::core_runtime::KeySlot::Primary) {
+                if matches!(slot, azspeech_host::core_runtime::KeySlot::Primary) {
                     "SPEECH_KEY"
                 } else {
                     "SPEECH_KEY_SECONDARY"
@@ -321,7 +307,7 @@ fn print_json(report: &Report) {
         "tts_token_format": token_format_name(&report.tts.auth),
         "stt_auth": describe_auth(&report.stt.auth),
         "tts_auth": describe_auth(&report.tts.auth),
-        "credential_source": crate::credentials::entra::source_name(s.credential),
+        "credential_source": azspeech_host::credentials::entra::source_name(s.credential),
         "explanation": s.explanation,
         "findings": findings_json(&report.findings),
         "probe": report.probes.iter().map(Probe::json).collect::<Vec<_>>(),
@@ -335,7 +321,7 @@ fn print_text(report: &Report) {
     println!(
         "  auth:       {} (credential source: {})",
         auth_name(s.auth),
-        crate::credentials::entra::source_name(s.credential)
+        azspeech_host::credentials::entra::source_name(s.credential)
     );
     println!(
         "  endpoint:   {} {} ({} cloud)",
@@ -388,8 +374,8 @@ fn error_json(error: &ConfigError) -> serde_json::Value {
 }
 
 /// The kebab-case WIT name of a configuration error code.
-pub(crate) fn config_error_code_name(code: crate::core_runtime::ConfigErrorCode) -> &'static str {
-    use crate::core_runtime::ConfigErrorCode as C;
+pub(crate) fn config_error_code_name(code: azspeech_host::core_runtime::ConfigErrorCode) -> &'static str {
+    use azspeech_host::core_runtime::ConfigErrorCode as C;
     match code {
         C::MissingSetting => "missing-setting",
         C::EmptySetting => "empty-setting",

@@ -8,12 +8,12 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 
 use super::context::{self, SetupFailure};
-use crate::exit_code::ExitCode;
 use azspeech_emulator::{Emulator, EmulatorConfig, FaultEntry, HostForm, SynthesizerChoice, Verbosity};
+use azspeech_host::exit_code::ExitCode;
 
 /// Which host form requests to 127.0.0.1 are treated as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormFlag {
+pub(crate) enum FormFlag {
     /// Like a container: regional paths; raw Entra tokens accepted.
     Loopback,
     /// The resource's custom domain (use with --tls and --connect-to on the client).
@@ -22,7 +22,7 @@ pub enum FormFlag {
 
 /// Which synthesizer produces audio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SynthesizerFlag {
+pub(crate) enum SynthesizerFlag {
     /// espeak-ng when installed, else the built-in one.
     Auto,
     /// espeak-ng (intelligible speech).
@@ -33,7 +33,7 @@ pub enum SynthesizerFlag {
 
 /// How much the emulator logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum VerbosityFlag {
+pub(crate) enum VerbosityFlag {
     /// Protocol violations and faults only.
     Quiet,
     /// One line per request or connection.
@@ -44,7 +44,7 @@ pub enum VerbosityFlag {
 
 /// Arguments of `azspeech emulator`.
 #[derive(Debug, Args)]
-pub struct EmulatorArgs {
+pub(crate) struct EmulatorArgs {
     /// Port on 127.0.0.1 (0 = a free port). The emulator never binds anything but loopback.
     #[arg(long, default_value_t = 0)]
     pub port: u16,

@@ -12,18 +12,15 @@ mod token;
 mod tts;
 mod voices;
 
-pub use context::config_error_text;
-pub use doctor::speech_error_parts;
-
 use clap::{Args, Parser, Subcommand};
 
-use crate::exit_code::{self, ExitCode};
+use azspeech_host::exit_code::{self, ExitCode};
 
 /// Azure AI Speech from anywhere: text-to-speech and speech-to-text with every auth mode
 /// (key, STS token, Microsoft Entra ID) explained.
 #[derive(Debug, Parser)]
 #[command(name = "azspeech", version, after_help = exit_code::HELP)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Log verbosity on stderr: error, warn, info, debug or trace (or an env-filter directive).
     /// Secrets are never logged at any level.
     #[arg(long, global = true, env = "AZSPEECH_LOG", default_value = "warn")]
@@ -36,7 +33,7 @@ pub struct Cli {
 /// Settings that override the `SPEECH_*` environment variables. Keys are never accepted as flags
 /// (they would end up in shell history and process listings): use `SPEECH_KEY`.
 #[derive(Debug, Clone, Default, Args)]
-pub struct ConfigFlags {
+pub(crate) struct ConfigFlags {
     /// Azure region, e.g. westeurope (overrides SPEECH_REGION).
     #[arg(long)]
     pub region: Option<String>,
@@ -66,7 +63,7 @@ pub struct ConfigFlags {
 
 impl ConfigFlags {
     /// The flags as settings, each overriding the variable of the same meaning.
-    pub fn as_settings(&self) -> Vec<crate::core_runtime::Setting> {
+    pub(crate) fn as_settings(&self) -> Vec<azspeech_host::core_runtime::Setting> {
         [
             ("SPEECH_REGION", &self.region),
             ("SPEECH_ENDPOINT", &self.endpoint),
@@ -78,14 +75,18 @@ impl ConfigFlags {
             ("SPEECH_CREDENTIAL", &self.credential),
         ]
         .into_iter()
-        .filter_map(|(name, value)| value.as_deref().map(|value| crate::settings_input::flag(name, value)))
+        .filter_map(|(name, value)| {
+            value
+                .as_deref()
+                .map(|value| azspeech_host::settings_input::flag(name, value))
+        })
         .collect()
     }
 }
 
 /// Where sockets connect and which CA they trust (for private endpoints, proxies, the emulator).
 #[derive(Debug, Clone, Default, Args)]
-pub struct TransportFlags {
+pub(crate) struct TransportFlags {
     /// Send requests for HOST to IP:PORT, keeping the URL, Host header and TLS name (like curl's
     /// --connect-to). Repeatable. Also AZSPEECH_CONNECT_TO=HOST=IP:PORT[,...].
     #[arg(long, value_name = "HOST=IP:PORT")]
@@ -97,7 +98,7 @@ pub struct TransportFlags {
 
 /// How a session paces audio and how long its connections live.
 #[derive(Debug, Args, Clone)]
-pub struct SessionFlags {
+pub(crate) struct SessionFlags {
     /// The service's connection lifetime in seconds (default 600): azspeech moves to a fresh
     /// connection at a phrase boundary before it ends (AZSPEECH_MAX_CONNECTION_SECS).
     #[arg(long, value_name = "SECONDS", env = "AZSPEECH_MAX_CONNECTION_SECS", value_parser = parse_lifetime)]
@@ -106,8 +107,8 @@ pub struct SessionFlags {
 
 impl SessionFlags {
     /// The tuning these flags ask for, with `pace` (recognition only).
-    pub fn tuning(&self, pace: Option<f64>) -> crate::speech::SessionTuning {
-        crate::speech::SessionTuning {
+    pub(crate) fn tuning(&self, pace: Option<f64>) -> azspeech_host::speech::SessionTuning {
+        azspeech_host::speech::SessionTuning {
             pace,
             max_connection_ms: self.max_connection_secs.map(|secs| (secs * 1000.0) as u64),
         }
@@ -123,10 +124,10 @@ fn parse_lifetime(text: &str) -> Result<f64, String> {
 
 /// `--pace`: `None` = as fast as acknowledged, `Some(f)` = f × real time.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PaceFlag(pub Option<f64>);
+pub(crate) struct PaceFlag(pub Option<f64>);
 
 /// `--pace max|realtime|FACTOR`.
-pub fn parse_pace(text: &str) -> Result<PaceFlag, String> {
+pub(crate) fn parse_pace(text: &str) -> Result<PaceFlag, String> {
     match text {
         "max" => Ok(PaceFlag(None)),
         "realtime" => Ok(PaceFlag(Some(1.0))),
@@ -141,7 +142,7 @@ pub fn parse_pace(text: &str) -> Result<PaceFlag, String> {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Synthesize text or SSML to audio (WAV, MP3, Ogg...), written as it arrives; --play for a speaker.
     Tts(tts::TtsArgs),
     /// Recognize speech in a WAV file, stdin or (--mic) a microphone; text, JSON, SRT or WebVTT as results arrive.
@@ -162,14 +163,14 @@ pub enum Command {
 
 /// Arguments of `azspeech emulator` (a placeholder when the `emulator` feature is off).
 #[cfg(feature = "emulator")]
-pub type EmulatorArgs = emulator::EmulatorArgs;
+pub(crate) type EmulatorArgs = emulator::EmulatorArgs;
 /// Arguments of `azspeech emulator` (a placeholder when the `emulator` feature is off).
 #[cfg(not(feature = "emulator"))]
 pub type EmulatorArgs = Planned;
 
 /// Arguments of `azspeech demo` (a placeholder when the `emulator` feature is off).
 #[cfg(feature = "emulator")]
-pub type DemoArgs = demo::DemoArgs;
+pub(crate) type DemoArgs = demo::DemoArgs;
 /// Arguments of `azspeech demo` (a placeholder when the `emulator` feature is off).
 #[cfg(not(feature = "emulator"))]
 pub type DemoArgs = Planned;
@@ -184,7 +185,7 @@ pub struct Planned {
 }
 
 /// Parse the command line, run the subcommand, return its exit code.
-pub fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

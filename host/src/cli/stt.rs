@@ -10,19 +10,19 @@ use serde_json::json;
 
 use super::context::{self, SetupFailure};
 use super::{ConfigFlags, SessionFlags, TransportFlags};
-use crate::audio::input::PcmSource;
-use crate::core_runtime::{
+use azspeech_host::audio::input::PcmSource;
+use azspeech_host::core_runtime::{
     AudioFormat, OutputFormat, PhraseResult, Profanity, RecognitionEvent, RecognitionMode, RecognitionOptions,
     RecognitionStatus,
 };
-use crate::exit_code::ExitCode;
-use crate::speech::recognize::RecognitionAudio;
-use crate::speech::{SessionError, SpeechClient};
-use crate::subtitles::{self, TimedWord};
+use azspeech_host::exit_code::ExitCode;
+use azspeech_host::speech::recognize::RecognitionAudio;
+use azspeech_host::speech::{SessionError, SpeechClient};
+use azspeech_host::subtitles::{self, TimedWord};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SttFormat {
+pub(crate) enum SttFormat {
     /// One line of text per recognized phrase.
     Text,
     /// One JSON object per phrase (offset, duration, confidence, words), one per line.
@@ -35,7 +35,7 @@ pub enum SttFormat {
 
 /// Profanity handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProfanityFlag {
+pub(crate) enum ProfanityFlag {
     /// Replace profanity with asterisks (the service default).
     Masked,
     /// Remove it.
@@ -46,7 +46,7 @@ pub enum ProfanityFlag {
 
 /// Arguments of `azspeech stt`.
 #[derive(Debug, Args)]
-pub struct SttArgs {
+pub(crate) struct SttArgs {
     /// WAV file to recognize, or `-` for standard input. 16-bit mono PCM at 16 or 8 kHz is sent as
     /// is; other rates, channel counts and sample formats are converted to 16 kHz mono.
     #[arg(required_unless_present = "mic", conflicts_with = "mic")]
@@ -141,7 +141,7 @@ fn recognize(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
 
 #[cfg(feature = "microphone")]
 fn recognize_microphone(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
-    use crate::audio::microphone::{Microphone, MicrophoneStop};
+    use azspeech_host::audio::microphone::{Microphone, MicrophoneStop};
     let stop = MicrophoneStop::default();
     let open = || {
         let microphone = Microphone::open(args.device.as_deref(), 16_000, args.duration, stop.clone())

@@ -6,8 +6,8 @@ use clap::{Args, ValueEnum};
 use super::ConfigFlags;
 use super::TransportFlags;
 use super::context::{self, SetupFailure};
-use crate::core_runtime::RequestKind;
-use crate::exit_code::ExitCode;
+use azspeech_host::core_runtime::RequestKind;
+use azspeech_host::exit_code::ExitCode;
 
 /// Which request's header to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -35,7 +35,7 @@ impl From<Service> for RequestKind {
 
 /// Arguments of `azspeech token`.
 #[derive(Debug, Args)]
-pub struct TokenArgs {
+pub(crate) struct TokenArgs {
     /// Which request.
     #[arg(long, value_enum, default_value = "stt")]
     pub service: Service,

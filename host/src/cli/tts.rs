@@ -9,23 +9,23 @@ use serde_json::json;
 
 use super::context::{self, SetupFailure};
 use super::{ConfigFlags, SessionFlags, TransportFlags};
-use crate::audio::output::AudioWriter;
-use crate::core_runtime::{AudioEncoding, FormatInfo, SynthesisEvent, SynthesisOptions};
-use crate::exit_code::ExitCode;
-use crate::speech::synthesize::{SpeechInput, SynthesisSink, TimedEvent};
-use crate::speech::{SessionError, SpeechClient};
-use crate::subtitles::{self, TimedWord};
+use azspeech_host::audio::output::AudioWriter;
+use azspeech_host::core_runtime::{AudioEncoding, FormatInfo, SynthesisEvent, SynthesisOptions};
+use azspeech_host::exit_code::ExitCode;
+use azspeech_host::speech::synthesize::{SpeechInput, SynthesisSink, TimedEvent};
+use azspeech_host::speech::{SessionError, SpeechClient};
+use azspeech_host::subtitles::{self, TimedWord};
 
 /// How synthesis events are reported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EventsFormat {
+pub(crate) enum EventsFormat {
     /// One JSON object per word / sentence boundary on stderr, with audio offsets.
     Json,
 }
 
 /// Arguments of `azspeech tts`.
 #[derive(Debug, Args)]
-pub struct TtsArgs {
+pub(crate) struct TtsArgs {
     /// The text to speak. Without it (or with `-`) the text is read from standard input.
     pub text: Option<String>,
     /// Read the text from this file.
@@ -126,7 +126,7 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
         .core
         .synthesis_describe_format(&args.format)?
         .map_err(|error| {
-            let (_, detail) = super::speech_error_parts(&error);
+            let detail = error.detail();
             SetupFailure {
                 message: format!("azspeech tts: --format {}: {}", args.format, detail.message),
                 code: ExitCode::Configuration,
@@ -144,19 +144,20 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
         visemes: false,
         bookmarks: false,
     };
-    let header = |core: &mut crate::core_runtime::CoreInstance, len: u32| -> Result<Option<Vec<u8>>, SetupFailure> {
-        if !format.needs_riff_header {
-            return Ok(None);
-        }
-        let bytes = core.synthesis_wav_header(&format.name, len)?.map_err(|error| {
-            let (_, detail) = super::speech_error_parts(&error);
-            SetupFailure {
-                message: format!("azspeech tts: {}", detail.message),
-                code: ExitCode::Internal,
+    let header =
+        |core: &mut azspeech_host::core_runtime::CoreInstance, len: u32| -> Result<Option<Vec<u8>>, SetupFailure> {
+            if !format.needs_riff_header {
+                return Ok(None);
             }
-        })?;
-        Ok(Some(bytes))
-    };
+            let bytes = core.synthesis_wav_header(&format.name, len)?.map_err(|error| {
+                let detail = error.detail();
+                SetupFailure {
+                    message: format!("azspeech tts: {}", detail.message),
+                    code: ExitCode::Internal,
+                }
+            })?;
+            Ok(Some(bytes))
+        };
     let output = match (&args.output, args.play) {
         (Some(path), _) => Some(path.clone()),
         (None, false) => Some(PathBuf::from("out.wav")),
@@ -252,7 +253,7 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
 struct TtsOutputs {
     file: Option<AudioWriter>,
     #[cfg(feature = "speaker")]
-    speaker: Option<crate::audio::speaker::Speaker>,
+    speaker: Option<azspeech_host::audio::speaker::Speaker>,
 }
 
 impl TtsOutputs {
@@ -275,10 +276,11 @@ impl TtsOutputs {
 
     #[cfg(feature = "speaker")]
     fn attach_speaker(&mut self, device: Option<&str>, sample_rate: u32) -> Result<(), SetupFailure> {
-        let speaker = crate::audio::speaker::Speaker::open(device, sample_rate).map_err(|error| SetupFailure {
-            message: format!("azspeech tts: {error}"),
-            code: ExitCode::Input,
-        })?;
+        let speaker =
+            azspeech_host::audio::speaker::Speaker::open(device, sample_rate).map_err(|error| SetupFailure {
+                message: format!("azspeech tts: {error}"),
+                code: ExitCode::Input,
+            })?;
         eprintln!("playing on {} ({})", speaker.device(), speaker.config());
         self.speaker = Some(speaker);
         Ok(())
@@ -332,7 +334,7 @@ impl SynthesisSink for TtsOutputs {
             ));
         }
         match &mut self.file {
-            Some(file) => crate::speech::synthesize::discard_from_writer(file, offset),
+            Some(file) => azspeech_host::speech::synthesize::discard_from_writer(file, offset),
             None => Ok(()),
         }
     }

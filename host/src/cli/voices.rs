@@ -4,13 +4,13 @@ use clap::Args;
 
 use super::context::{self, SetupFailure};
 use super::{ConfigFlags, TransportFlags};
-use crate::core_runtime::RequestKind;
-use crate::exit_code::ExitCode;
-use crate::voices::{self, VoicesError};
+use azspeech_host::core_runtime::RequestKind;
+use azspeech_host::exit_code::ExitCode;
+use azspeech_host::voices::{self, VoicesError};
 
 /// Arguments of `azspeech voices`.
 #[derive(Debug, Args)]
-pub struct VoicesArgs {
+pub(crate) struct VoicesArgs {
     /// Only voices of this locale (e.g. en-US), or of this language (e.g. en).
     #[arg(long)]
     pub locale: Option<String>,
@@ -41,7 +41,7 @@ fn list(args: &VoicesArgs) -> Result<(), SetupFailure> {
     let plan = context::plan(&mut resolved, RequestKind::VoicesList)?;
     let options = context::transport_options(&args.transport)?;
     let broker = context::broker(&resolved.settings, &options)?;
-    let http = crate::transport::http_client::build(&options).map_err(|error| SetupFailure {
+    let http = azspeech_host::transport::http_client::build(&options).map_err(|error| SetupFailure {
         message: error.to_string(),
         code: ExitCode::Configuration,
     })?;
@@ -63,7 +63,7 @@ fn list(args: &VoicesArgs) -> Result<(), SetupFailure> {
             let error = resolved
                 .core
                 .classify_http(&resolved.settings, status, retry_after.as_deref(), &body)?;
-            let (kind, detail) = super::doctor::speech_error_parts(&error);
+            let (kind, detail) = (error.kind(), error.detail());
             return Err(SetupFailure {
                 message: format!(
                     "azspeech voices: HTTP {status} ({kind}): {}\n  likely cause and fix: {}",

@@ -84,7 +84,7 @@ impl SessionError {
 
     /// A session that gave up, with what it tried.
     pub fn gave_up(failure: SessionFailure) -> Self {
-        let (kind, detail) = crate::cli::speech_error_parts(&failure.error);
+        let (kind, detail) = (failure.error.kind(), failure.error.detail());
         let (message, hint) = (detail.message.clone(), detail.hint.clone());
         Self::Service {
             error: failure.error,
