@@ -9,6 +9,7 @@ mod doctor;
 mod emulator;
 mod stt;
 mod token;
+mod transcript;
 mod tts;
 mod voices;
 

@@ -2,36 +2,21 @@
 //! microphone, printing results as they arrive: plain text, JSON lines, or SRT / WebVTT subtitles
 //! from word timings.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use serde_json::json;
 
 use super::context::{self, SetupFailure};
+use super::transcript::{Printer, SttFormat};
 use super::{ConfigFlags, SessionFlags, TransportFlags};
 use azspeech_host::audio::input::PcmSource;
 use azspeech_host::core_runtime::{
-    AudioFormat, OutputFormat, PhraseResult, Profanity, RecognitionEvent, RecognitionMode, RecognitionOptions,
-    RecognitionStatus,
+    AudioFormat, OutputFormat, Profanity, RecognitionEvent, RecognitionMode, RecognitionOptions,
 };
 use azspeech_host::exit_code::ExitCode;
 use azspeech_host::speech::recognize::RecognitionAudio;
 use azspeech_host::speech::{SessionError, SpeechClient};
-use azspeech_host::subtitles::{self, TimedWord};
-
-/// How results are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum SttFormat {
-    /// One line of text per recognized phrase.
-    Text,
-    /// One JSON object per phrase (offset, duration, confidence, words), one per line.
-    Json,
-    /// SubRip subtitles from word timings.
-    Srt,
-    /// WebVTT subtitles from word timings.
-    Vtt,
-}
 
 /// Profanity handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -215,7 +200,7 @@ fn run_session<S: RecognitionAudio>(
         max_unacknowledged_ms: None,
     };
     let progress = progress_bar(announced_ms);
-    let mut printer = Printer::new(args.format, args.once);
+    let mut printer = Printer::new(args.format, Box::new(std::io::stdout()));
     let runtime = context::tokio_runtime()?;
     let session = client.recognize(&mut source, &recognition, |event| {
         if let (Some(bar), Some(end_ms)) = (&progress, event_end_ms(event)) {
@@ -276,98 +261,4 @@ fn progress_bar(total_ms: u64) -> Option<indicatif::ProgressBar> {
         bar.set_style(style);
     }
     Some(bar)
-}
-
-/// Prints results as they arrive.
-struct Printer {
-    format: SttFormat,
-    cue_index: usize,
-    stdout: std::io::Stdout,
-}
-
-impl Printer {
-    fn new(format: SttFormat, _once: bool) -> Self {
-        let mut printer = Self {
-            format,
-            cue_index: 0,
-            stdout: std::io::stdout(),
-        };
-        if format == SttFormat::Vtt {
-            printer.write("WEBVTT\n\n");
-        }
-        printer
-    }
-
-    fn write(&mut self, text: &str) {
-        let mut out = self.stdout.lock();
-        let _ = out.write_all(text.as_bytes());
-        let _ = out.flush();
-    }
-
-    fn event(&mut self, event: &RecognitionEvent) {
-        let RecognitionEvent::Phrase(phrase) = event else {
-            return;
-        };
-        if phrase.status != RecognitionStatus::Success {
-            return;
-        }
-        match self.format {
-            SttFormat::Text => self.write(&format!("{}\n", phrase.text)),
-            SttFormat::Json => self.write(&format!("{}\n", phrase_json(phrase))),
-            SttFormat::Srt | SttFormat::Vtt => {
-                let cues = subtitles::cues(&phrase_words(phrase));
-                let mut text = String::new();
-                for cue in cues {
-                    self.cue_index += 1;
-                    text.push_str(&match self.format {
-                        SttFormat::Srt => subtitles::srt_cue(self.cue_index, &cue),
-                        _ => subtitles::vtt_cue(&cue),
-                    });
-                }
-                self.write(&text);
-            }
-        }
-    }
-
-    fn finish(&mut self) {}
-}
-
-/// The phrase's words with display text where it lines up; the whole phrase as one word when
-/// the service gave no word timings.
-fn phrase_words(phrase: &PhraseResult) -> Vec<TimedWord<'_>> {
-    match phrase.alternatives.first() {
-        Some(best) if !best.words.is_empty() => {
-            let lexical: Vec<TimedWord<'_>> = best
-                .words
-                .iter()
-                .map(|w| TimedWord {
-                    text: w.word.as_str(),
-                    offset: w.offset,
-                    duration: w.duration,
-                })
-                .collect();
-            subtitles::with_display_text(&phrase.text, &lexical)
-        }
-        _ => vec![TimedWord {
-            text: phrase.text.as_str(),
-            offset: phrase.offset,
-            duration: phrase.duration,
-        }],
-    }
-}
-
-fn phrase_json(phrase: &PhraseResult) -> serde_json::Value {
-    let best = phrase.alternatives.first();
-    json!({
-        "text": phrase.text,
-        "offset": phrase.offset,
-        "duration": phrase.duration,
-        "offset_ms": phrase.offset / 10_000,
-        "duration_ms": phrase.duration / 10_000,
-        "confidence": best.map(|b| b.confidence),
-        "lexical": best.map(|b| b.lexical.as_str()),
-        "words": best.map(|b| b.words.iter().map(|w| json!({
-            "word": w.word, "offset": w.offset, "duration": w.duration, "confidence": w.confidence,
-        })).collect::<Vec<_>>()).unwrap_or_default(),
-    })
 }

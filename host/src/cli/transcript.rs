@@ -1,0 +1,119 @@
+//! Transcript printers: recognized phrases as plain text, JSON lines, or SRT / WebVTT subtitles
+//! from word timings. Every command that prints recognition results uses these.
+
+use std::io::Write;
+
+use clap::ValueEnum;
+use serde_json::json;
+
+use azspeech_host::core_runtime::{PhraseResult, RecognitionEvent, RecognitionStatus};
+use azspeech_host::subtitles::{self, TimedWord};
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SttFormat {
+    /// One line of text per recognized phrase.
+    Text,
+    /// One JSON object per phrase (offset, duration, confidence, words), one per line.
+    Json,
+    /// SubRip subtitles from word timings.
+    Srt,
+    /// WebVTT subtitles from word timings.
+    Vtt,
+}
+
+/// Prints results as they arrive.
+pub(crate) struct Printer {
+    format: SttFormat,
+    cue_index: usize,
+    out: Box<dyn Write>,
+}
+
+impl Printer {
+    /// A printer of `format` writing to `out` (flushed after every phrase).
+    pub(crate) fn new(format: SttFormat, out: Box<dyn Write>) -> Self {
+        let mut printer = Self {
+            format,
+            cue_index: 0,
+            out,
+        };
+        if format == SttFormat::Vtt {
+            printer.write("WEBVTT\n\n");
+        }
+        printer
+    }
+
+    fn write(&mut self, text: &str) {
+        let _ = self.out.write_all(text.as_bytes());
+        let _ = self.out.flush();
+    }
+
+    /// Print a final phrase; other events are ignored.
+    pub(crate) fn event(&mut self, event: &RecognitionEvent) {
+        let RecognitionEvent::Phrase(phrase) = event else {
+            return;
+        };
+        if phrase.status != RecognitionStatus::Success {
+            return;
+        }
+        match self.format {
+            SttFormat::Text => self.write(&format!("{}\n", phrase.text)),
+            SttFormat::Json => self.write(&format!("{}\n", phrase_json(phrase))),
+            SttFormat::Srt | SttFormat::Vtt => {
+                let cues = subtitles::cues(&phrase_words(phrase));
+                let mut text = String::new();
+                for cue in cues {
+                    self.cue_index += 1;
+                    text.push_str(&match self.format {
+                        SttFormat::Srt => subtitles::srt_cue(self.cue_index, &cue),
+                        _ => subtitles::vtt_cue(&cue),
+                    });
+                }
+                self.write(&text);
+            }
+        }
+    }
+
+    /// The end of the results.
+    pub(crate) fn finish(&mut self) {}
+}
+
+/// The phrase's words with display text where it lines up; the whole phrase as one word when
+/// the service gave no word timings.
+fn phrase_words(phrase: &PhraseResult) -> Vec<TimedWord<'_>> {
+    match phrase.alternatives.first() {
+        Some(best) if !best.words.is_empty() => {
+            let lexical: Vec<TimedWord<'_>> = best
+                .words
+                .iter()
+                .map(|w| TimedWord {
+                    text: w.word.as_str(),
+                    offset: w.offset,
+                    duration: w.duration,
+                })
+                .collect();
+            subtitles::with_display_text(&phrase.text, &lexical)
+        }
+        _ => vec![TimedWord {
+            text: phrase.text.as_str(),
+            offset: phrase.offset,
+            duration: phrase.duration,
+        }],
+    }
+}
+
+fn phrase_json(phrase: &PhraseResult) -> serde_json::Value {
+    let best = phrase.alternatives.first();
+    json!({
+        "text": phrase.text,
+        "offset": phrase.offset,
+        "duration": phrase.duration,
+        "offset_ms": phrase.offset / 10_000,
+        "duration_ms": phrase.duration / 10_000,
+        "confidence": best.map(|b| b.confidence),
+        "lexical": best.map(|b| b.lexical.as_str()),
+        "words": best.map(|b| b.words.iter().map(|w| json!({
+            "word": w.word, "offset": w.offset, "duration": w.duration, "confidence": w.confidence,
+        })).collect::<Vec<_>>()).unwrap_or_default(),
+    })
+}
