@@ -1,36 +1,90 @@
-//! # azspeech-host: the native host around the azspeech core
+//! # azspeech-host: Azure AI Speech from Rust, every auth mode explained
 //!
-//! The core (`azspeech-component`) decides; this crate does the I/O it plans. A tutorial in
-//! four steps:
+//! The decisions (which auth mode, which URL, which headers, how to frame and parse the
+//! WebSocket protocol, when to reconnect, what to replay) are made by a sandboxed WebAssembly
+//! core; this crate does the I/O it plans: credentials, sockets, files and audio. Secrets stay
+//! here, never in the sandbox, a URL or a log.
 //!
-//! 1. **Load the core once.** [`core_runtime::CoreRuntime::load`] compiles the embedded
-//!    component with wasmtime, or maps a precompiled copy from the on-disk
-//!    [`artifact_cache`] (keyed by the component's SHA-256 and the wasmtime version), and
-//!    prepares an `InstancePre` so that every session instantiates in microseconds.
-//! 2. **Collect settings.** [`settings_input::from_environment`] reads the `SPEECH_*`, `AZURE_*`
-//!    and `IDENTITY_*` variables and passes secrets only as "present" / "blank": the key never
-//!    enters the sandbox.
-//! 3. **Ask the core.** [`core_runtime::CoreInstance::resolve`] picks the mode and explains it;
-//!    `plan` gives URL, headers and an auth plan per request.
-//! 4. **Do the I/O.** Fill the credential in at the socket, never in a URL or a log.
+//! ## Tutorial
+//!
+//! **1. Add the crate** without the CLI's emulator:
+//!
+//! ```toml
+//! [dependencies]
+//! azspeech-host = { path = "host", default-features = false }
+//! tokio = { version = "1", features = ["rt-multi-thread", "macros"] }
+//! ```
+//!
+//! **2. Configure.** [`Speech::from_env`] reads the same variables as the `azspeech` CLI
+//! (`SPEECH_REGION` or `SPEECH_ENDPOINT`, `SPEECH_KEY`, or Microsoft Entra ID through
+//! `SPEECH_RESOURCE_ID` and the `AZURE_*` variables) and makes the same decisions. Or say it in
+//! code with [`Speech::builder`]; a configuration that cannot work fails here with
+//! [`Error::Configuration`], naming the variable and the fix.
 //!
 //! ```no_run
-//! use azspeech_host::artifact_cache::ArtifactCache;
-//! use azspeech_host::core_runtime::CoreRuntime;
-//! use azspeech_host::settings_input;
+//! # fn main() -> Result<(), azspeech_host::Error> {
+//! use azspeech_host::Speech;
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let runtime = CoreRuntime::load(&ArtifactCache::from_environment())?;
-//! let mut core = runtime.instantiate()?;
-//! let secret_names = core.secret_names()?;
-//! let settings = settings_input::from_environment(std::env::vars_os(), &secret_names);
-//! match core.resolve(&settings)? {
-//!     Ok(resolved) => println!("auth mode: {:?}", resolved.auth),
-//!     Err(error) => eprintln!("{}: {}", error.message, error.fix),
+//! let speech = Speech::builder()
+//!     .setting("SPEECH_REGION", "westeurope")
+//!     .key(std::env::var("MY_SPEECH_KEY").unwrap_or_default())
+//!     .build()?;
+//! println!("auth mode: {:?}", speech.settings().auth);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! **3. Synthesize** text (or SSML) to a file; the audio is written as it arrives.
+//!
+//! ```no_run
+//! # async fn run(speech: azspeech_host::Speech) -> Result<(), azspeech_host::Error> {
+//! use azspeech_host::SpeechInput;
+//! use azspeech_host::core_runtime::SynthesisOptions;
+//!
+//! let input = SpeechInput::Text("Hello, world.".into());
+//! let report = speech.synthesize_to_file(&input, "hello.wav".as_ref(), &SynthesisOptions::default()).await?;
+//! println!("{} bytes of {}", report.audio_bytes, report.format.name);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! **4. Recognize** a file, or stream events from any source ([`speech::recognize::RecognitionAudio`]):
+//!
+//! ```no_run
+//! # async fn run(speech: azspeech_host::Speech) -> Result<(), azspeech_host::Error> {
+//! use futures_util::StreamExt;
+//! use azspeech_host::core_runtime::{RecognitionEvent, RecognitionOptions};
+//!
+//! let transcript = speech.recognize_file("hello.wav".as_ref()).await?;
+//! println!("{}", transcript.text());
+//!
+//! let source = azspeech_host::audio::input::PcmSource::open("meeting.wav".as_ref())?;
+//! let mut events = speech.recognize(source, RecognitionOptions::default());
+//! while let Some(event) = events.next().await {
+//!     if let RecognitionEvent::Phrase(phrase) = event? {
+//!         println!("{}", phrase.text);
+//!     }
 //! }
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! **5. Serve many requests.** A [`Speech`] is cheap to clone and `Send + Sync`: clones share the
+//! one loaded core and the token caches, and each session gets its own core instance in
+//! microseconds. Connections that drop are reopened and the audio replayed by the core; a
+//! rotated key fails over to `SPEECH_KEY_SECONDARY`; Entra tokens are refreshed ahead of expiry.
+//!
+//! **6. Explain.** [`Speech::explain`] returns what `azspeech doctor` prints: the mode and why,
+//! the URLs and headers of each request (never a secret), and findings.
+//!
+//! The `examples/` directory has three programs that CI runs against the emulator:
+//! `synthesize`, `transcribe` and `many_requests` (one process, many concurrent sessions).
+//!
+//! ## Lower levels
+//!
+//! [`Speech::client`] gives the session driver for your own audio sinks and sources;
+//! [`core_runtime`] is the typed core itself (load once, instantiate per session, `resolve`,
+//! `plan`, the `recognizer` and `synthesizer` state machines), for hosts that do their own I/O.
 //!
 //! ## Cargo features
 //!
@@ -42,6 +96,7 @@
 
 pub mod artifact_cache;
 pub mod audio;
+pub mod client;
 pub mod clock;
 pub mod core_runtime;
 pub mod credentials;
@@ -52,6 +107,12 @@ pub mod speech;
 pub mod subtitles;
 pub mod transport;
 pub mod voices;
+
+pub use client::{
+    Error, Explanation, RecognitionStream, Speech, SpeechBuilder, SynthesisOutput, SynthesisReport, SynthesisStream,
+    Transcript,
+};
+pub use speech::synthesize::SpeechInput;
 
 /// The core component, built from `component/` by `build.rs`.
 pub const CORE_COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/azspeech_core.wasm"));

@@ -46,3 +46,13 @@ pub fn flag(name: &str, value: &str) -> Setting {
         source: SettingSource::Flag,
     }
 }
+
+/// A secret given directly (not from the environment): only whether it is usable crosses into
+/// the core.
+pub fn secret(name: &str, usable: bool) -> Setting {
+    Setting {
+        name: name.to_owned(),
+        value: SettingValue::Secret(usable),
+        source: SettingSource::Flag,
+    }
+}

@@ -32,6 +32,14 @@ impl KeyRing {
         Self { primary, secondary }
     }
 
+    /// These keys, with `primary` / `secondary` replacing the ones already there when given.
+    pub fn with_overrides(self, primary: Option<Secret>, secondary: Option<Secret>) -> Self {
+        Self {
+            primary: primary.or(self.primary),
+            secondary: secondary.or(self.secondary),
+        }
+    }
+
     /// The key in `slot`.
     pub fn get(&self, slot: KeySlot) -> Result<&Secret, CredentialError> {
         let key = match slot {

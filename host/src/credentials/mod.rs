@@ -148,6 +148,12 @@ impl CredentialBroker {
         }
     }
 
+    /// Get Entra tokens from `credential` instead of building one for the configured source.
+    pub fn with_token_credential(mut self, credential: Arc<dyn azure_core::credentials::TokenCredential>) -> Self {
+        self.entra = OnceCell::new_with(Some(credential));
+        self
+    }
+
     /// The key sessions start with: the secondary once the primary was refused in this process.
     pub fn preferred_key_slot(&self) -> KeySlot {
         if self.secondary_preferred.load(std::sync::atomic::Ordering::Relaxed) {

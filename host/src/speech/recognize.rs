@@ -27,7 +27,7 @@ pub trait RecognitionAudio {
 
     /// Up to `max_bytes` (whole samples) of PCM; empty at the end of the audio. The future must
     /// be cancel safe: dropping it before it completes loses no audio.
-    fn next_chunk(&mut self, max_bytes: usize) -> impl Future<Output = Result<Vec<u8>, SessionError>>;
+    fn next_chunk(&mut self, max_bytes: usize) -> impl Future<Output = Result<Vec<u8>, SessionError>> + Send;
 }
 
 impl RecognitionAudio for PcmSource {

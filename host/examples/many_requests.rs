@@ -1,0 +1,114 @@
+//! One process, one loaded core, many concurrent sessions: synthesize N sentences at once,
+//! then recognize every result at once, from audio kept in memory.
+//!
+//! ```sh
+//! export SPEECH_REGION=westeurope SPEECH_KEY=...
+//! cargo run -p azspeech-host --example many_requests -- 20
+//! ```
+//!
+//! It exits non-zero unless every session succeeded and heard what was said.
+
+use futures_util::StreamExt;
+
+use azspeech_host::core_runtime::{RecognitionOptions, SynthesisOptions};
+use azspeech_host::speech::SessionError;
+use azspeech_host::speech::recognize::RecognitionAudio;
+use azspeech_host::{Speech, SpeechInput, SynthesisOutput};
+
+const SENTENCES: &[&str] = &[
+    "The quick brown fox jumps over the lazy dog.",
+    "Every session shares one loaded core.",
+    "Concurrent requests keep their own state.",
+    "A thousand voices in a single process.",
+];
+
+/// Audio kept in memory: the [`RecognitionAudio`] trait is all a source needs.
+struct MemoryAudio {
+    pcm: Vec<u8>,
+    at: usize,
+}
+
+impl RecognitionAudio for MemoryAudio {
+    fn sample_rate(&self) -> u32 {
+        16_000
+    }
+
+    async fn next_chunk(&mut self, max_bytes: usize) -> Result<Vec<u8>, SessionError> {
+        let end = (self.at + max_bytes).min(self.pcm.len());
+        let chunk = self.pcm[self.at..end].to_vec();
+        self.at = end;
+        Ok(chunk)
+    }
+}
+
+/// Synthesize `text` to raw 16 kHz PCM in memory, honouring `Discard` after a reconnect.
+async fn synthesize(speech: &Speech, text: &str) -> Result<Vec<u8>, azspeech_host::Error> {
+    let options = SynthesisOptions {
+        output_format: "raw-16khz-16bit-mono-pcm".to_owned(),
+        ..SynthesisOptions::default()
+    };
+    let mut pcm = Vec::new();
+    let mut stream = speech.synthesize(SpeechInput::Text(text.to_owned()), options);
+    while let Some(output) = stream.next().await {
+        match output? {
+            SynthesisOutput::Audio(bytes) => pcm.extend_from_slice(&bytes),
+            SynthesisOutput::Discard { from } => pcm.truncate(usize::try_from(from).unwrap_or(usize::MAX)),
+            SynthesisOutput::Event(_) => {}
+        }
+    }
+    Ok(pcm)
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sessions: usize = std::env::args().nth(1).map_or(Ok(20), |n| n.parse())?;
+    let speech = Speech::from_env()?;
+
+    let round_trips = (0..sessions).map(|i| {
+        let speech = speech.clone();
+        tokio::spawn(async move {
+            let text = SENTENCES[i % SENTENCES.len()];
+            let pcm = synthesize(&speech, text).await?;
+            let mut audio = MemoryAudio { pcm, at: 0 };
+            let transcript = speech
+                .recognize_source(&mut audio, &RecognitionOptions::default())
+                .await?;
+            Ok::<_, azspeech_host::Error>((text, transcript.text()))
+        })
+    });
+    let mut failures = 0;
+    for (i, result) in futures_util::future::join_all(round_trips)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        match result? {
+            Ok((said, heard)) if words(said) == words(&heard) => {}
+            Ok((said, heard)) => {
+                failures += 1;
+                eprintln!("session {i}: said {said:?}, heard {heard:?}");
+            }
+            Err(error) => {
+                failures += 1;
+                eprintln!("session {i}: {error}");
+            }
+        }
+    }
+    println!("{sessions} concurrent round trips, {failures} failed");
+    if failures > 0 {
+        std::process::exit(1);
+    }
+    Ok(())
+}
