@@ -24,12 +24,13 @@ use crate::audio::input::PcmSource;
 use crate::audio::output::{AudioOutputError, AudioWriter};
 use crate::clock::SystemClock;
 use crate::core_runtime::{
-    AudioFormat, ConfigError, ConnectionPlan, CoreError, CoreRuntime, Finding, FormatInfo, OutputFormat, PhraseResult,
-    RecognitionEvent, RecognitionMode, RecognitionOptions, RecognitionStatus, RecognitionSummary, RequestIds,
-    RequestKind, Setting, Settings, SpeechError, SynthesisOptions, SynthesisSummary,
+    AudioFormat, ConfigError, CoreError, CoreRuntime, FormatInfo, OutputFormat, PhraseResult, RecognitionEvent,
+    RecognitionMode, RecognitionOptions, RecognitionStatus, RecognitionSummary, Setting, Settings, SpeechError,
+    SynthesisOptions, SynthesisSummary,
 };
 use crate::credentials::{CredentialBroker, EntraEnvironment, KeyRing, RetryPolicy};
 use crate::exit_code::ExitCode;
+use crate::explanation::Explanation;
 use crate::secret::Secret;
 use crate::settings_input;
 use crate::speech::recognize::RecognitionAudio;
@@ -92,20 +93,6 @@ impl Error {
             _ => None,
         }
     }
-}
-
-/// What `azspeech doctor` reports, as a value: the resolved settings (mode, endpoint, cloud,
-/// credential source and why), the connection plan of each service, and the findings.
-#[derive(Debug, Clone)]
-pub struct Explanation {
-    /// The resolved settings, with the reasons for each decision.
-    pub settings: Settings,
-    /// The speech-to-text WebSocket request: URL, headers, auth plan.
-    pub stt: ConnectionPlan,
-    /// The text-to-speech WebSocket request.
-    pub tts: ConnectionPlan,
-    /// Warnings and advice about the configuration.
-    pub findings: Vec<Finding>,
 }
 
 /// Builds a [`Speech`]: where settings and secrets come from, the transport, the core cache.
@@ -430,23 +417,7 @@ impl Speech {
     /// What `azspeech doctor` prints, as a value.
     pub fn explain(&self) -> Result<Explanation, Error> {
         let mut core = self.shared.core.instantiate()?;
-        let settings = self.shared.settings.clone();
-        let ids = RequestIds {
-            connection_id: uuid::Uuid::new_v4().simple().to_string(),
-        };
-        let stt = core
-            .plan(&settings, RequestKind::SttWebsocket, &ids)?
-            .map_err(Error::Configuration)?;
-        let tts = core
-            .plan(&settings, RequestKind::TtsWebsocket, &ids)?
-            .map_err(Error::Configuration)?;
-        let findings = core.diagnose(&settings)?;
-        Ok(Explanation {
-            settings,
-            stt,
-            tts,
-            findings,
-        })
+        Explanation::of(&mut core, self.shared.settings.clone())?.map_err(Error::Configuration)
     }
 
     /// The session driver, for your own audio sources ([`RecognitionAudio`]) and sinks

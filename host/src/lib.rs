@@ -101,6 +101,7 @@ pub mod clock;
 pub mod core_runtime;
 pub mod credentials;
 pub mod exit_code;
+pub mod explanation;
 pub mod secret;
 pub mod settings_input;
 pub mod speech;
@@ -109,9 +110,9 @@ pub mod transport;
 pub mod voices;
 
 pub use client::{
-    Error, Explanation, RecognitionStream, Speech, SpeechBuilder, SynthesisOutput, SynthesisReport, SynthesisStream,
-    Transcript,
+    Error, RecognitionStream, Speech, SpeechBuilder, SynthesisOutput, SynthesisReport, SynthesisStream, Transcript,
 };
+pub use explanation::Explanation;
 pub use speech::synthesize::SpeechInput;
 
 /// The core component, built from `component/` by `build.rs`.

@@ -6,11 +6,9 @@ use serde_json::json;
 use super::ConfigFlags;
 use super::TransportFlags;
 use super::context::{self, SetupFailure};
-use azspeech_host::core_runtime::{
-    AuthMode, AuthPlan, Cloud, ConfigError, ConnectionPlan, EndpointKind, FailureDetail, Finding, Level, RequestIds,
-    RequestKind, Settings, SpeechError, TokenFormat,
-};
+use azspeech_host::core_runtime::{ConfigError, ConnectionPlan, FailureDetail, Level, Settings, SpeechError};
 use azspeech_host::exit_code::ExitCode;
+use azspeech_host::explanation::{Explanation, config_error_json, describe_auth};
 use azspeech_host::transport::websocket::ConnectError;
 
 /// Arguments of `azspeech doctor`.
@@ -32,10 +30,7 @@ pub(crate) struct DoctorArgs {
 
 /// What doctor found, ready to print.
 struct Report {
-    settings: Settings,
-    stt: ConnectionPlan,
-    tts: ConnectionPlan,
-    findings: Vec<Finding>,
+    explanation: Explanation,
     probes: Vec<Probe>,
 }
 
@@ -100,7 +95,12 @@ impl Probe {
 pub(super) fn run(args: &DoctorArgs) -> ExitCode {
     match diagnose(args) {
         Ok(Ok(report)) => {
-            let mut code = if report.findings.iter().any(|finding| finding.level == Level::Error) {
+            let mut code = if report
+                .explanation
+                .findings
+                .iter()
+                .any(|finding| finding.level == Level::Error)
+            {
                 ExitCode::Configuration
             } else {
                 ExitCode::Ok
@@ -117,7 +117,7 @@ pub(super) fn run(args: &DoctorArgs) -> ExitCode {
         }
         Ok(Err(error)) => {
             if args.json {
-                println!("{}", error_json(&error));
+                println!("{}", config_error_json(&error));
             } else {
                 eprintln!("{}", context::config_error_text(&error));
             }
@@ -135,32 +135,18 @@ fn diagnose(args: &DoctorArgs) -> Result<Result<Report, ConfigError>, SetupFailu
         Ok(resolved) => resolved,
         Err(error) => return Ok(Err(error)),
     };
-    let ids = RequestIds {
-        connection_id: context::connection_id(),
-    };
     let core = &mut resolved.core;
-    let settings = resolved.settings;
-    let stt = match core.plan(&settings, RequestKind::SttWebsocket, &ids)? {
-        Ok(plan) => plan,
+    let explanation = match Explanation::of(core, resolved.settings)? {
+        Ok(explanation) => explanation,
         Err(error) => return Ok(Err(error)),
     };
-    let tts = match core.plan(&settings, RequestKind::TtsWebsocket, &ids)? {
-        Ok(plan) => plan,
-        Err(error) => return Ok(Err(error)),
-    };
-    let findings = core.diagnose(&settings)?;
     let probes = if args.probe {
-        probe(core, &settings, [("stt", &stt), ("tts", &tts)], &args.transport)?
+        let plans = [("stt", &explanation.stt), ("tts", &explanation.tts)];
+        probe(core, &explanation.settings, plans, &args.transport)?
     } else {
         vec![]
     };
-    Ok(Ok(Report {
-        settings,
-        stt,
-        tts,
-        findings,
-        probes,
-    }))
+    Ok(Ok(Report { explanation, probes }))
 }
 
 fn probe(
@@ -209,130 +195,30 @@ fn probe(
     Ok(probes)
 }
 
-/// `key` | `sts` | `entra`.
-pub(crate) fn auth_name(mode: AuthMode) -> &'static str {
-    match mode {
-        AuthMode::Key => "key",
-        AuthMode::Sts => "sts",
-        AuthMode::Entra => "entra",
-    }
-}
-
-/// `regional` | `custom-domain` | `loopback` | `allowed-host`.
-pub(crate) fn endpoint_kind_name(kind: EndpointKind) -> &'static str {
-    match kind {
-        EndpointKind::Regional => "regional",
-        EndpointKind::CustomDomain => "custom-domain",
-        EndpointKind::Loopback => "loopback",
-        EndpointKind::AllowedHost => "allowed-host",
-    }
-}
-
-/// `public` | `us-government` | `china`.
-pub(crate) fn cloud_name(cloud: Cloud) -> &'static str {
-    match cloud {
-        Cloud::Public => "public",
-        Cloud::UsGovernment => "us-government",
-        Cloud::China => "china",
-    }
-}
-
-/// `none` (key header) | `raw` (bearer token as is) | `aad` (`aad#{resource-id}#{token}`).
-pub(crate) fn token_format_name(plan: &AuthPlan) -> &'static str {
-    match plan {
-        AuthPlan::SubscriptionKey(_) => "none",
-        AuthPlan::StsExchange(_) => "raw",
-        AuthPlan::Bearer(bearer) => match bearer.format {
-            TokenFormat::Raw => "raw",
-            TokenFormat::AadPrefixed(_) => "aad",
-        },
-    }
-}
-
-/// The header a plan leads to, with placeholders instead of secrets.
-pub(crate) fn describe_auth(plan: &AuthPlan) -> String {
-    match plan {
-        AuthPlan::SubscriptionKey(slot) => {
-            format!(
-                "Ocp-Apim-Subscription-Key: <{}>",
-                if matches!(slot, azspeech_host::core_runtime::KeySlot::Primary) {
-                    "SPEECH_KEY"
-                } else {
-                    "SPEECH_KEY_SECONDARY"
-                }
-            )
-        }
-        AuthPlan::StsExchange(sts) => format!("Authorization: Bearer <STS token from {}>", sts.token_url),
-        AuthPlan::Bearer(bearer) => match &bearer.format {
-            TokenFormat::Raw => format!("Authorization: Bearer <Entra token for {}>", bearer.scope),
-            TokenFormat::AadPrefixed(resource_id) => {
-                format!(
-                    "Authorization: Bearer aad#{resource_id}#<Entra token for {}>",
-                    bearer.scope
-                )
-            }
-        },
-    }
-}
-
-fn level_name(level: Level) -> &'static str {
-    match level {
-        Level::Error => "error",
-        Level::Warning => "warning",
-        Level::Info => "info",
-    }
-}
-
-fn findings_json(findings: &[Finding]) -> serde_json::Value {
-    findings
-        .iter()
-        .map(|f| json!({"level": level_name(f.level), "code": f.code, "message": f.message, "fix": f.fix}))
-        .collect()
-}
-
 fn print_json(report: &Report) {
-    let s = &report.settings;
-    let value = json!({
-        "auth": auth_name(s.auth),
-        "endpoint_kind": endpoint_kind_name(s.endpoint.kind),
-        "endpoint_host": s.endpoint.host,
-        "cloud": cloud_name(s.cloud),
-        "region": s.region,
-        "resource_id": s.resource_id,
-        "language": s.language,
-        "voice": s.voice,
-        "stt_url": report.stt.url,
-        "tts_url": report.tts.url,
-        "token_format": token_format_name(&report.stt.auth),
-        "tts_token_format": token_format_name(&report.tts.auth),
-        "stt_auth": describe_auth(&report.stt.auth),
-        "tts_auth": describe_auth(&report.tts.auth),
-        "credential_source": azspeech_host::credentials::entra::source_name(s.credential),
-        "explanation": s.explanation,
-        "findings": findings_json(&report.findings),
-        "probe": report.probes.iter().map(Probe::json).collect::<Vec<_>>(),
-    });
+    let mut value = report.explanation.to_json();
+    value["probe"] = report.probes.iter().map(Probe::json).collect();
     println!("{value}");
 }
 
 fn print_text(report: &Report) {
-    let s = &report.settings;
+    let (s, plans) = (&report.explanation.settings, &report.explanation);
     println!("azspeech doctor");
     println!(
         "  auth:       {} (credential source: {})",
-        auth_name(s.auth),
+        s.auth.name(),
         azspeech_host::credentials::entra::source_name(s.credential)
     );
     println!(
         "  endpoint:   {} {} ({} cloud)",
-        endpoint_kind_name(s.endpoint.kind),
+        s.endpoint.kind.name(),
         s.endpoint.host,
-        cloud_name(s.cloud)
+        s.cloud.name()
     );
-    println!("  stt:        {}", report.stt.url);
-    println!("              {}", describe_auth(&report.stt.auth));
-    println!("  tts:        {}", report.tts.url);
-    println!("              {}", describe_auth(&report.tts.auth));
+    println!("  stt:        {}", plans.stt.url);
+    println!("              {}", describe_auth(&plans.stt.auth));
+    println!("  tts:        {}", plans.tts.url);
+    println!("              {}", describe_auth(&plans.tts.auth));
     if !s.explanation.is_empty() {
         println!("why:");
         for line in &s.explanation {
@@ -345,48 +231,13 @@ fn print_text(report: &Report) {
             println!("{}", probe.text());
         }
     }
-    if !report.findings.is_empty() {
+    if !plans.findings.is_empty() {
         println!("findings:");
-        for finding in &report.findings {
-            println!(
-                "  [{}] {}: {}",
-                level_name(finding.level),
-                finding.code,
-                finding.message
-            );
+        for finding in &plans.findings {
+            println!("  [{}] {}: {}", finding.level.name(), finding.code, finding.message);
             if !finding.fix.is_empty() {
                 println!("      fix: {}", finding.fix);
             }
         }
-    }
-}
-
-fn error_json(error: &ConfigError) -> serde_json::Value {
-    json!({
-        "error": {
-            "code": config_error_code_name(error.code),
-            "variable": error.variable,
-            "message": error.message,
-            "fix": error.fix,
-        },
-        "findings": [{"level": "error", "code": "configuration", "message": error.message, "fix": error.fix}],
-    })
-}
-
-/// The kebab-case WIT name of a configuration error code.
-pub(crate) fn config_error_code_name(code: azspeech_host::core_runtime::ConfigErrorCode) -> &'static str {
-    use azspeech_host::core_runtime::ConfigErrorCode as C;
-    match code {
-        C::MissingSetting => "missing-setting",
-        C::EmptySetting => "empty-setting",
-        C::InvalidValue => "invalid-value",
-        C::UnknownRegion => "unknown-region",
-        C::UnknownCloud => "unknown-cloud",
-        C::InvalidEndpoint => "invalid-endpoint",
-        C::InsecureEndpoint => "insecure-endpoint",
-        C::UntrustedHost => "untrusted-host",
-        C::Contradiction => "contradiction",
-        C::UnsupportedCombination => "unsupported-combination",
-        C::NotImplemented => "not-implemented",
     }
 }
