@@ -24,9 +24,9 @@ use crate::audio::input::PcmSource;
 use crate::audio::output::{AudioOutputError, AudioWriter};
 use crate::clock::SystemClock;
 use crate::core_runtime::{
-    AudioFormat, ConfigError, CoreError, CoreRuntime, FormatInfo, OutputFormat, PhraseResult, RecognitionEvent,
-    RecognitionMode, RecognitionOptions, RecognitionStatus, RecognitionSummary, Setting, Settings, SpeechError,
-    SynthesisOptions, SynthesisSummary,
+    AudioFormat, ConfigError, ConnectionPlan, CoreError, CoreInstance, CoreRuntime, FormatInfo, OutputFormat,
+    PhraseResult, RecognitionEvent, RecognitionMode, RecognitionOptions, RecognitionStatus, RecognitionSummary,
+    RequestIds, RequestKind, Setting, Settings, SpeechError, SynthesisOptions, SynthesisSummary,
 };
 use crate::credentials::{CredentialBroker, EntraEnvironment, KeyRing, RetryPolicy};
 use crate::exit_code::ExitCode;
@@ -139,6 +139,12 @@ impl SpeechBuilder {
         self
     }
 
+    /// Add settings (each overrides the variable of its name), e.g. parsed command-line flags.
+    pub fn settings(mut self, settings: impl IntoIterator<Item = Setting>) -> Self {
+        self.settings.extend(settings);
+        self
+    }
+
     /// The resource key (`SPEECH_KEY`). It stays in the host: the core only learns that one is
     /// present.
     pub fn key(mut self, key: impl Into<String>) -> Self {
@@ -199,13 +205,13 @@ impl SpeechBuilder {
         self
     }
 
-    /// Load the core (unless given), resolve the settings and prepare credentials and TLS.
-    /// Nothing is sent until a session starts.
-    pub fn build(self) -> Result<Speech, Error> {
-        let core = match self.core {
-            Some(core) => core,
+    /// Load the core (unless given) and resolve the settings, without preparing any transport
+    /// (what `azspeech doctor` needs to explain a configuration).
+    pub fn resolve(&self) -> Result<Resolution, Error> {
+        let core = match &self.core {
+            Some(core) => core.clone(),
             None => {
-                let cache = self.cache.unwrap_or_else(ArtifactCache::from_environment);
+                let cache = self.cache.clone().unwrap_or_else(ArtifactCache::from_environment);
                 Arc::new(CoreRuntime::load(&cache)?)
             }
         };
@@ -224,11 +230,6 @@ impl SpeechBuilder {
                 fix: "pass keys with SpeechBuilder::key / secondary_key (or the environment), and Entra credentials with token_credential".into(),
             }));
         }
-        let mut keys = if self.read_environment {
-            KeyRing::from_environment()
-        } else {
-            KeyRing::default()
-        };
         for (name, key) in [
             ("SPEECH_KEY", &self.primary_key),
             ("SPEECH_KEY_SECONDARY", &self.secondary_key),
@@ -238,13 +239,29 @@ impl SpeechBuilder {
                 inputs.push(settings_input::secret(name, !key.expose().trim().is_empty()));
             }
         }
-        keys = keys.with_overrides(self.primary_key, self.secondary_key);
         let explicit_auth = self.settings.iter().any(|s| s.name == "SPEECH_AUTH");
-        inputs.extend(self.settings);
+        inputs.extend(self.settings.iter().cloned());
         if self.token_credential.is_some() && !explicit_auth {
             inputs.push(settings_input::flag("SPEECH_AUTH", "entra"));
         }
         let settings = instance.resolve(&inputs)?.map_err(Error::Configuration)?;
+        Ok(Resolution {
+            core,
+            instance,
+            settings,
+        })
+    }
+
+    /// Load the core (unless given), resolve the settings and prepare credentials and TLS.
+    /// Nothing is sent until a session starts.
+    pub fn build(self) -> Result<Speech, Error> {
+        let Resolution { core, settings, .. } = self.resolve()?;
+        let keys = if self.read_environment {
+            KeyRing::from_environment()
+        } else {
+            KeyRing::default()
+        }
+        .with_overrides(self.primary_key, self.secondary_key);
         let mut transport = match self.transport {
             Some(options) => options,
             None if self.read_environment => {
@@ -264,7 +281,7 @@ impl SpeechBuilder {
         } else {
             (EntraEnvironment::default(), RetryPolicy::default())
         };
-        let mut broker = CredentialBroker::new(&settings, keys, entra, http, retry, Arc::new(SystemClock));
+        let mut broker = CredentialBroker::new(&settings, keys, entra, http.clone(), retry, Arc::new(SystemClock));
         if let Some(credential) = self.token_credential {
             broker = broker.with_token_credential(credential);
         }
@@ -273,6 +290,7 @@ impl SpeechBuilder {
                 core,
                 settings,
                 broker,
+                http,
                 transport,
                 tls,
                 tuning: self.tuning,
@@ -281,10 +299,22 @@ impl SpeechBuilder {
     }
 }
 
+/// A loaded core and resolved settings: [`SpeechBuilder::resolve`].
+#[derive(Debug)]
+pub struct Resolution {
+    /// The loaded core.
+    pub core: Arc<CoreRuntime>,
+    /// The instance that resolved the settings, for further planning.
+    pub instance: CoreInstance,
+    /// The resolved settings.
+    pub settings: Settings,
+}
+
 struct Shared {
     core: Arc<CoreRuntime>,
     settings: Settings,
     broker: CredentialBroker,
+    http: reqwest::Client,
     transport: TransportOptions,
     tls: Arc<rustls::ClientConfig>,
     tuning: SessionTuning,
@@ -412,6 +442,32 @@ impl Speech {
     /// The resolved settings: auth mode, endpoint, cloud, voice, language, and why.
     pub fn settings(&self) -> &Settings {
         &self.shared.settings
+    }
+
+    /// The loaded core, for calls of your own (`plan`, `classify_http`, format helpers).
+    pub fn core(&self) -> &Arc<CoreRuntime> {
+        &self.shared.core
+    }
+
+    /// The HTTP client every REST request uses (the same TLS roots and overrides).
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.shared.http
+    }
+
+    /// The credential broker (header for an auth plan, token caches).
+    pub fn credentials(&self) -> &CredentialBroker {
+        &self.shared.broker
+    }
+
+    /// The plan of one request (`RequestKind::VoicesList`, `TtsRest`, ...) with a fresh
+    /// connection id: URL, non-secret headers, and the auth plan the credential comes from.
+    pub fn plan(&self, kind: RequestKind) -> Result<ConnectionPlan, Error> {
+        let mut core = self.shared.core.instantiate()?;
+        let ids = RequestIds {
+            connection_id: uuid::Uuid::new_v4().simple().to_string(),
+        };
+        core.plan(&self.shared.settings, kind, &ids)?
+            .map_err(Error::Configuration)
     }
 
     /// What `azspeech doctor` prints, as a value.

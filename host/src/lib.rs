@@ -110,7 +110,8 @@ pub mod transport;
 pub mod voices;
 
 pub use client::{
-    Error, RecognitionStream, Speech, SpeechBuilder, SynthesisOutput, SynthesisReport, SynthesisStream, Transcript,
+    Error, RecognitionStream, Resolution, Speech, SpeechBuilder, SynthesisOutput, SynthesisReport, SynthesisStream,
+    Transcript,
 };
 pub use explanation::Explanation;
 pub use speech::synthesize::SpeechInput;

@@ -1,15 +1,13 @@
-//! What every subcommand that talks to the service needs: the core, the resolved settings, the
-//! transport options and a credential broker. One place, so each subcommand stays about its job.
-
-use std::sync::Arc;
+//! What every subcommand that talks to the service needs: a [`Speech`] from the library, built
+//! from the environment and the command's flags. One place, so each subcommand stays about its
+//! job.
 
 use super::{ConfigFlags, TransportFlags};
-use azspeech_host::artifact_cache::ArtifactCache;
-use azspeech_host::clock::SystemClock;
-use azspeech_host::core_runtime::{ConfigError, CoreError, CoreInstance, CoreRuntime, Settings};
-use azspeech_host::credentials::{CredentialBroker, EntraEnvironment, KeyRing, RetryPolicy};
+use azspeech_host::core_runtime::{ConfigError, CoreError};
 use azspeech_host::exit_code::ExitCode;
-use azspeech_host::transport::{TransportOptions, http_client, options::parse_connect_to};
+use azspeech_host::speech::SessionTuning;
+use azspeech_host::transport::options::parse_connect_to;
+use azspeech_host::{Error, Resolution, Speech, SpeechBuilder};
 
 /// A failure before any request was made, with its exit code.
 #[derive(Debug)]
@@ -29,84 +27,61 @@ impl From<CoreError> for SetupFailure {
     }
 }
 
+impl From<Error> for SetupFailure {
+    fn from(error: Error) -> Self {
+        let message = match &error {
+            Error::Configuration(_) => format!("azspeech: {error}"),
+            _ => error.to_string(),
+        };
+        Self {
+            message,
+            code: error.exit_code(),
+        }
+    }
+}
+
 /// Format a configuration error the way every subcommand prints it.
 pub(crate) fn config_error_text(error: &ConfigError) -> String {
-    let variable = error.variable.as_deref().map(|v| format!(" ({v})")).unwrap_or_default();
-    format!(
-        "azspeech: configuration error{variable}: {}\n  fix: {}",
-        error.message, error.fix
-    )
+    format!("azspeech: {}", Error::Configuration(error.clone()))
 }
 
-/// The core with resolved settings.
-pub(crate) struct Resolved {
-    /// The core instance used for planning and classification.
-    pub(crate) core: CoreInstance,
-    /// The settings.
-    pub(crate) settings: Settings,
-    /// The loaded core, for session instances.
-    pub(crate) runtime: CoreRuntime,
-}
-
-/// Load the core and resolve settings from the environment and `flags`.
-pub(crate) fn resolve(flags: &ConfigFlags) -> Result<Result<Resolved, ConfigError>, CoreError> {
-    let runtime = CoreRuntime::load(&ArtifactCache::from_environment())?;
-    let mut core = runtime.instantiate()?;
-    let secret_names = core.secret_names()?;
-    let mut inputs = azspeech_host::settings_input::from_environment(std::env::vars_os(), &secret_names);
-    inputs.extend(flags.as_settings());
-    Ok(core.resolve(&inputs)?.map(|settings| Resolved {
-        core,
-        settings,
-        runtime,
-    }))
-}
-
-/// Like [`resolve`], with both failure kinds turned into a printable [`SetupFailure`].
-pub(crate) fn resolve_or_fail(flags: &ConfigFlags) -> Result<Resolved, SetupFailure> {
-    resolve(flags)?.map_err(|error| SetupFailure {
-        message: config_error_text(&error),
-        code: ExitCode::Configuration,
-    })
-}
-
-/// Transport options from the environment, then `flags` on top.
-pub(crate) fn transport_options(flags: &TransportFlags) -> Result<TransportOptions, SetupFailure> {
-    let usage = |message: String| SetupFailure {
-        message,
-        code: ExitCode::Configuration,
-    };
-    let mut options = TransportOptions::from_environment().map_err(|e| usage(e.to_string()))?;
-    for entry in &flags.connect_to {
-        options
-            .connect_to
-            .push(parse_connect_to(entry).map_err(|e| usage(e.to_string()))?);
+/// The library's builder with the environment, then `config` and `transport` flags on top.
+pub(crate) fn builder(config: &ConfigFlags, transport: &TransportFlags) -> Result<SpeechBuilder, SetupFailure> {
+    let mut builder = Speech::builder().from_environment().settings(config.as_settings());
+    for entry in &transport.connect_to {
+        let (host, addr) = parse_connect_to(entry).map_err(|error| SetupFailure {
+            message: error.to_string(),
+            code: ExitCode::Configuration,
+        })?;
+        builder = builder.connect_to(&host, addr);
     }
-    if let Some(ca) = &flags.ca_file {
-        options.extra_ca_file = Some(ca.clone());
+    if let Some(ca) = &transport.ca_file {
+        builder = builder.ca_file(ca.clone());
     }
-    Ok(options)
+    Ok(builder)
 }
 
-/// The HTTP client and a credential broker for `settings`.
-pub(crate) fn broker(settings: &Settings, options: &TransportOptions) -> Result<CredentialBroker, SetupFailure> {
-    let http = http_client::build(options).map_err(|error| SetupFailure {
-        message: error.to_string(),
-        code: ExitCode::Configuration,
-    })?;
-    Ok(CredentialBroker::new(
-        settings,
-        KeyRing::from_environment(),
-        EntraEnvironment::from_environment(),
-        http,
-        RetryPolicy::from_environment(),
-        Arc::new(SystemClock),
-    ))
+/// A configured [`Speech`] for one command.
+pub(crate) fn speech(
+    config: &ConfigFlags,
+    transport: &TransportFlags,
+    tuning: SessionTuning,
+) -> Result<Speech, SetupFailure> {
+    Ok(builder(config, transport)?.tuning(tuning).build()?)
 }
 
-/// A fresh connection id: 32 lowercase hex digits.
-pub(crate) fn connection_id() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+/// The loaded core and the resolved settings (no transport): what `doctor` explains. A
+/// configuration error is a value, to be reported; anything else is a failure.
+pub(crate) fn resolve(config: &ConfigFlags) -> Result<Result<Resolution, ConfigError>, SetupFailure> {
+    match Speech::builder()
+        .from_environment()
+        .settings(config.as_settings())
+        .resolve()
+    {
+        Ok(resolution) => Ok(Ok(resolution)),
+        Err(Error::Configuration(error)) => Ok(Err(error)),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// A single-threaded tokio runtime for one CLI command.
@@ -120,29 +95,12 @@ pub(crate) fn tokio_runtime() -> Result<tokio::runtime::Runtime, SetupFailure> {
         })
 }
 
-/// Plan one request for the resolved settings, with a fresh connection id.
+/// Plan one request, with a fresh connection id.
 pub(crate) fn plan(
-    resolved: &mut Resolved,
+    speech: &Speech,
     kind: azspeech_host::core_runtime::RequestKind,
 ) -> Result<azspeech_host::core_runtime::ConnectionPlan, SetupFailure> {
-    let ids = azspeech_host::core_runtime::RequestIds {
-        connection_id: connection_id(),
-    };
-    resolved
-        .core
-        .plan(&resolved.settings, kind, &ids)?
-        .map_err(|error| SetupFailure {
-            message: config_error_text(&error),
-            code: ExitCode::Configuration,
-        })
-}
-
-/// The TLS client configuration for `options` (system roots plus the extra CA file).
-pub(crate) fn tls(options: &TransportOptions) -> Result<std::sync::Arc<rustls::ClientConfig>, SetupFailure> {
-    azspeech_host::transport::tls::client_config(options.extra_ca_file.as_deref()).map_err(|error| SetupFailure {
-        message: error.to_string(),
-        code: ExitCode::Configuration,
-    })
+    Ok(speech.plan(kind)?)
 }
 
 /// A flag whose cargo feature this build left out: exit 69 with the rebuild command.

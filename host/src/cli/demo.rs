@@ -3,26 +3,14 @@
 //! file, and prints the sentence it heard and where the audio is.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use clap::Args;
 
 use super::context::{self, SetupFailure};
 use azspeech_emulator::{Emulator, EmulatorConfig, Verbosity};
-use azspeech_host::artifact_cache::ArtifactCache;
-use azspeech_host::audio::input::PcmSource;
-use azspeech_host::audio::output::AudioWriter;
-use azspeech_host::clock::SystemClock;
-use azspeech_host::core_runtime::{
-    AudioFormat, CoreRuntime, OutputFormat, RecognitionEvent, RecognitionMode, RecognitionOptions, RecognitionStatus,
-    SynthesisOptions,
-};
-use azspeech_host::credentials::{CredentialBroker, EntraEnvironment, KeyRing, RetryPolicy};
+use azspeech_host::core_runtime::SynthesisOptions;
 use azspeech_host::exit_code::ExitCode;
-use azspeech_host::secret::Secret;
-use azspeech_host::speech::SpeechClient;
-use azspeech_host::speech::synthesize::SpeechInput;
-use azspeech_host::transport::TransportOptions;
+use azspeech_host::{Speech, SpeechInput};
 
 /// The sentence the demo says and hears.
 pub(super) const DEFAULT_SENTENCE: &str = "Azure AI Speech just works, even without an Azure account.";
@@ -81,66 +69,28 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
             emulator.synthesizer()
         );
 
-        let core_runtime = CoreRuntime::load(&ArtifactCache::from_environment())?;
-        let mut core = core_runtime.instantiate()?;
-        let secret_names = core.secret_names()?;
-        let variables = emulator.env_vars().into_iter().map(|(k, v)| (k.into(), v.into()));
-        let inputs = azspeech_host::settings_input::from_environment(variables, &secret_names);
-        let settings = core
-            .resolve(&inputs)?
-            .map_err(|error| failed("configuration")(context::config_error_text(&error)))?;
-        let transport = TransportOptions::default();
-        let http = azspeech_host::transport::http_client::build(&transport)
-            .map_err(|e| failed("HTTP client")(e.to_string()))?;
-        let broker = CredentialBroker::new(
-            &settings,
-            KeyRing::new(Some(Secret::new(emulator.primary_key())), None),
-            EntraEnvironment::default(),
-            http,
-            RetryPolicy::None,
-            Arc::new(SystemClock),
-        );
-        let tls = azspeech_host::transport::tls::client_config(None).map_err(|e| failed("TLS")(e.to_string()))?;
+        // The library, configured with the emulator's endpoint and key (nothing from the
+        // environment, so a real SPEECH_KEY in the shell is never used here).
+        let mut builder = Speech::builder();
+        for (name, value) in emulator.env_vars() {
+            builder = match name.as_str() {
+                "SPEECH_KEY" => builder.key(value),
+                "SPEECH_KEY_SECONDARY" => builder,
+                _ => builder.setting(&name, &value),
+            };
+        }
+        let speech = builder.build().map_err(|e| failed("configuration")(e.to_string()))?;
 
         // 1. Text to speech, into a WAV file written as the audio arrives.
-        let format_name = "riff-16khz-16bit-mono-pcm";
-        let header = |core: &mut azspeech_host::core_runtime::CoreInstance, len: u32| {
-            core.synthesis_wav_header(format_name, len)
-                .map(|r| r.map_err(|e| format!("{e:?}")))
-        };
-        let initial = header(&mut core, u32::MAX)?.map_err(failed("WAV header"))?;
-        let mut writer =
-            AudioWriter::create(&args.output, Some(&initial)).map_err(|e| failed("output")(e.to_string()))?;
-        let client = SpeechClient {
-            runtime: &core_runtime,
-            settings: &settings,
-            broker: &broker,
-            transport: &transport,
-            tls: tls.clone(),
-            tuning: Default::default(),
-        };
         let options = SynthesisOptions {
-            output_format: format_name.to_owned(),
-            voice: String::new(),
-            language: String::new(),
-            rate: None,
-            pitch: None,
-            word_boundaries: false,
-            sentence_boundaries: false,
-            punctuation_boundaries: false,
-            visemes: false,
-            bookmarks: false,
+            output_format: "riff-16khz-16bit-mono-pcm".to_owned(),
+            ..SynthesisOptions::default()
         };
-        let summary = client
-            .synthesize(&SpeechInput::Text(args.sentence.clone()), &options, &mut writer, |_| {})
+        let report = speech
+            .synthesize_to_file(&SpeechInput::Text(args.sentence.clone()), &args.output, &options)
             .await
             .map_err(|e| failed("text to speech")(e.to_string()))?;
-        let final_header =
-            header(&mut core, u32::try_from(summary.audio_bytes).unwrap_or(u32::MAX))?.map_err(failed("WAV header"))?;
-        writer
-            .finish(Some(&final_header))
-            .map_err(|e| failed("output")(e.to_string()))?;
-        let seconds = summary.audio_bytes as f64 / 32_000.0;
+        let seconds = report.audio_bytes as f64 / 32_000.0;
         println!(
             "synthesized: \"{}\" -> {} ({seconds:.1} s of audio)",
             args.sentence,
@@ -148,41 +98,11 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
         );
 
         // 2. Speech to text, streaming that file.
-        let mut source = PcmSource::open(&args.output).map_err(|e| failed("reading the audio")(e.to_string()))?;
-        let client = SpeechClient {
-            runtime: &core_runtime,
-            settings: &settings,
-            broker: &broker,
-            transport: &transport,
-            tls,
-            tuning: Default::default(),
-        };
-        let recognition = RecognitionOptions {
-            mode: RecognitionMode::Conversation,
-            language: String::new(),
-            format: OutputFormat::Simple,
-            profanity: None,
-            word_timestamps: false,
-            phrase_list: vec![],
-            audio: AudioFormat {
-                sample_rate: source.sample_rate(),
-                bits_per_sample: 16,
-                channels: 1,
-            },
-            max_unacknowledged_ms: None,
-        };
-        let mut heard = Vec::new();
-        client
-            .recognize(&mut source, &recognition, |event| {
-                if let RecognitionEvent::Phrase(phrase) = event
-                    && phrase.status == RecognitionStatus::Success
-                {
-                    heard.push(phrase.text.clone());
-                }
-            })
+        let transcript = speech
+            .recognize_file(&args.output)
             .await
             .map_err(|e| failed("speech to text")(e.to_string()))?;
-        let heard = heard.join(" ");
+        let heard = transcript.text();
         println!("recognized:  \"{heard}\"");
         emulator.shutdown().await;
         if words(&heard) == words(&args.sentence) {

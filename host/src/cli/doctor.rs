@@ -135,14 +135,14 @@ fn diagnose(args: &DoctorArgs) -> Result<Result<Report, ConfigError>, SetupFailu
         Ok(resolved) => resolved,
         Err(error) => return Ok(Err(error)),
     };
-    let core = &mut resolved.core;
+    let core = &mut resolved.instance;
     let explanation = match Explanation::of(core, resolved.settings)? {
         Ok(explanation) => explanation,
         Err(error) => return Ok(Err(error)),
     };
     let probes = if args.probe {
         let plans = [("stt", &explanation.stt), ("tts", &explanation.tts)];
-        probe(core, &explanation.settings, plans, &args.transport)?
+        probe(core, &explanation.settings, plans, &args.config, &args.transport)?
     } else {
         vec![]
     };
@@ -153,20 +153,27 @@ fn probe(
     core: &mut azspeech_host::core_runtime::CoreInstance,
     settings: &Settings,
     plans: [(&'static str, &ConnectionPlan); 2],
+    config: &ConfigFlags,
     transport: &TransportFlags,
 ) -> Result<Vec<Probe>, SetupFailure> {
-    let options = context::transport_options(transport)?;
-    let broker = context::broker(settings, &options)?;
-    let tls = context::tls(&options)?;
+    let speech = context::speech(config, transport, Default::default())?;
+    let client = speech.client();
     let runtime = context::tokio_runtime()?;
     let mut probes = Vec::new();
     for (service, plan) in plans {
         let outcome = runtime.block_on(async {
-            let header = match broker.header_for(&plan.auth).await {
+            let header = match client.broker.header_for(&plan.auth).await {
                 Ok(header) => header,
                 Err(error) => return Err(ProbeOutcome::Credential(error.to_string())),
             };
-            match azspeech_host::transport::websocket::connect(plan, Some(&header), &options, tls.clone()).await {
+            match azspeech_host::transport::websocket::connect(
+                plan,
+                Some(&header),
+                client.transport,
+                client.tls.clone(),
+            )
+            .await
+            {
                 Ok(mut socket) => {
                     let _ = socket.close(None).await;
                     Ok(ProbeOutcome::Connected)

@@ -15,8 +15,8 @@ use azspeech_host::core_runtime::{
     AudioFormat, OutputFormat, Profanity, RecognitionEvent, RecognitionMode, RecognitionOptions,
 };
 use azspeech_host::exit_code::ExitCode;
+use azspeech_host::speech::SessionError;
 use azspeech_host::speech::recognize::RecognitionAudio;
-use azspeech_host::speech::{SessionError, SpeechClient};
 
 /// Profanity handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -159,18 +159,8 @@ fn run_session<S: RecognitionAudio>(
     announced_ms: u64,
     on_interrupt: Option<Box<dyn FnOnce() + '_>>,
 ) -> Result<ExitCode, SetupFailure> {
-    let resolved = context::resolve_or_fail(&args.config)?;
-    let options = context::transport_options(&args.transport)?;
-    let broker = context::broker(&resolved.settings, &options)?;
-    let tls = context::tls(&options)?;
-    let client = SpeechClient {
-        runtime: &resolved.runtime,
-        settings: &resolved.settings,
-        broker: &broker,
-        transport: &options,
-        tls,
-        tuning: args.session.tuning(args.pace.0),
-    };
+    let speech = context::speech(&args.config, &args.transport, args.session.tuning(args.pace.0))?;
+    let client = speech.client();
     let mut source = open_source()?;
     let wants_words = matches!(args.format, SttFormat::Json | SttFormat::Srt | SttFormat::Vtt);
     let recognition = RecognitionOptions {

@@ -62,13 +62,11 @@ pub(super) fn run(args: &TokenArgs) -> ExitCode {
 }
 
 fn token(args: &TokenArgs) -> Result<String, SetupFailure> {
-    let mut resolved = context::resolve_or_fail(&args.config)?;
-    let plan = context::plan(&mut resolved, args.service.into())?;
-    let options = context::transport_options(&args.transport)?;
-    let broker = context::broker(&resolved.settings, &options)?;
+    let speech = context::speech(&args.config, &args.transport, Default::default())?;
+    let plan = context::plan(&speech, args.service.into())?;
     let runtime = context::tokio_runtime()?;
     let header = runtime
-        .block_on(broker.header_for(&plan.auth))
+        .block_on(speech.credentials().header_for(&plan.auth))
         .map_err(|error| SetupFailure {
             message: format!("azspeech token: {error}"),
             code: ExitCode::Authentication,

@@ -12,8 +12,8 @@ use super::{ConfigFlags, SessionFlags, TransportFlags};
 use azspeech_host::audio::output::AudioWriter;
 use azspeech_host::core_runtime::{AudioEncoding, FormatInfo, SynthesisEvent, SynthesisOptions};
 use azspeech_host::exit_code::ExitCode;
+use azspeech_host::speech::SessionError;
 use azspeech_host::speech::synthesize::{SpeechInput, SynthesisSink, TimedEvent};
-use azspeech_host::speech::{SessionError, SpeechClient};
 use azspeech_host::subtitles::{self, TimedWord};
 
 /// How synthesis events are reported.
@@ -121,17 +121,15 @@ fn failure(error: SessionError) -> SetupFailure {
 
 fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
     let input = read_input(args)?;
-    let mut resolved = context::resolve_or_fail(&args.config)?;
-    let format = resolved
-        .core
-        .synthesis_describe_format(&args.format)?
-        .map_err(|error| {
-            let detail = error.detail();
-            SetupFailure {
-                message: format!("azspeech tts: --format {}: {}", args.format, detail.message),
-                code: ExitCode::Configuration,
-            }
-        })?;
+    let speech = context::speech(&args.config, &args.transport, args.session.tuning(None))?;
+    let mut core = speech.core().instantiate()?;
+    let format = core.synthesis_describe_format(&args.format)?.map_err(|error| {
+        let detail = error.detail();
+        SetupFailure {
+            message: format!("azspeech tts: --format {}: {}", args.format, detail.message),
+            code: ExitCode::Configuration,
+        }
+    })?;
     let options = SynthesisOptions {
         output_format: args.format.clone(),
         voice: String::new(),
@@ -166,7 +164,7 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
     let file = match &output {
         // On a pipe the length stays "unknown" (the largest value), as streaming WAV readers expect.
         Some(path) => {
-            let initial = header(&mut resolved.core, u32::MAX)?;
+            let initial = header(&mut core, u32::MAX)?;
             Some(
                 AudioWriter::create(path, initial.as_deref()).map_err(|error| SetupFailure {
                     message: format!("azspeech tts: {error}"),
@@ -184,17 +182,7 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
     if args.play {
         outputs.open_speaker(args.device.as_deref(), &format)?;
     }
-    let options_transport = context::transport_options(&args.transport)?;
-    let broker = context::broker(&resolved.settings, &options_transport)?;
-    let tls = context::tls(&options_transport)?;
-    let client = SpeechClient {
-        runtime: &resolved.runtime,
-        settings: &resolved.settings,
-        broker: &broker,
-        transport: &options_transport,
-        tls,
-        tuning: args.session.tuning(None),
-    };
+    let client = speech.client();
     let mut words: Vec<(String, u64, u64)> = Vec::new();
     // Where each request's words begin, so a request sent again replaces its words.
     let mut words_at_request: Vec<usize> = Vec::new();
@@ -222,10 +210,7 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
             }
         }))
         .map_err(failure)?;
-    let final_header = header(
-        &mut resolved.core,
-        u32::try_from(summary.audio_bytes).unwrap_or(u32::MAX),
-    )?;
+    let final_header = header(&mut core, u32::try_from(summary.audio_bytes).unwrap_or(u32::MAX))?;
     let written = outputs.finish(&runtime, final_header.as_deref())?;
     if let Some(path) = &args.srt {
         let timed: Vec<TimedWord<'_>> = words

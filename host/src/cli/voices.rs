@@ -37,21 +37,19 @@ pub(super) fn run(args: &VoicesArgs) -> ExitCode {
 }
 
 fn list(args: &VoicesArgs) -> Result<(), SetupFailure> {
-    let mut resolved = context::resolve_or_fail(&args.config)?;
-    let plan = context::plan(&mut resolved, RequestKind::VoicesList)?;
-    let options = context::transport_options(&args.transport)?;
-    let broker = context::broker(&resolved.settings, &options)?;
-    let http = azspeech_host::transport::http_client::build(&options).map_err(|error| SetupFailure {
-        message: error.to_string(),
-        code: ExitCode::Configuration,
-    })?;
+    let speech = context::speech(&args.config, &args.transport, Default::default())?;
+    let plan = context::plan(&speech, RequestKind::VoicesList)?;
     let runtime = context::tokio_runtime()?;
     let fetched = runtime.block_on(async {
-        let header = broker.header_for(&plan.auth).await.map_err(|error| SetupFailure {
-            message: format!("azspeech voices: {error}"),
-            code: ExitCode::Authentication,
-        })?;
-        Ok::<_, SetupFailure>(voices::fetch(&http, &plan, &header).await)
+        let header = speech
+            .credentials()
+            .header_for(&plan.auth)
+            .await
+            .map_err(|error| SetupFailure {
+                message: format!("azspeech voices: {error}"),
+                code: ExitCode::Authentication,
+            })?;
+        Ok::<_, SetupFailure>(voices::fetch(speech.http_client(), &plan, &header).await)
     })?;
     let mut list = match fetched {
         Ok(list) => list,
@@ -60,9 +58,11 @@ fn list(args: &VoicesArgs) -> Result<(), SetupFailure> {
             retry_after,
             body,
         }) => {
-            let error = resolved
-                .core
-                .classify_http(&resolved.settings, status, retry_after.as_deref(), &body)?;
+            let error =
+                speech
+                    .core()
+                    .instantiate()?
+                    .classify_http(speech.settings(), status, retry_after.as_deref(), &body)?;
             let (kind, detail) = (error.kind(), error.detail());
             return Err(SetupFailure {
                 message: format!(
