@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust unit and integration tests (native core logic, the core component
-# through wasmtime, the CLI, the emulator), the component from Node through jco, and the official
+# through wasmtime, the CLI, the emulator), the component from Node through jco, the Python and Node
+# packages (tests/bindings), and the official
 # Microsoft Speech SDK for Python against the emulator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +20,6 @@ else
   echo "test: ALSA headers missing (apt install libasound2-dev pkg-config): microphone/speaker tests skipped" >&2
 fi
 bash tests/jco/run.sh
+# The Python and Node packages, built and installed as users do, on the shared scenario table.
+bash tests/bindings/run.sh
 bash tests/conformance/run.sh

@@ -9,6 +9,7 @@ Failures are reported in the core's terms (`connect-failure`, `network-error-kin
 from __future__ import annotations
 
 import http.client
+import logging
 import socket
 import ssl
 from dataclasses import dataclass, field
@@ -21,6 +22,10 @@ from websockets.sync.client import ClientConnection, connect
 from .errors import ConfigurationError
 
 CONNECT_TIMEOUT_S = 30
+# websockets logs a dropped connection as an "unexpected internal error" with a traceback; the
+# drop reaches the core (`handle-closed`), which decides and reports. Raise the level to see them.
+SOCKET_LOG = logging.getLogger("azspeech.websocket")
+SOCKET_LOG.setLevel(logging.CRITICAL)
 
 
 @dataclass
@@ -99,6 +104,8 @@ def open_websocket(
             max_size=None,
             proxy=None,
             open_timeout=CONNECT_TIMEOUT_S,
+            close_timeout=1,
+            logger=SOCKET_LOG,
         )
     except InvalidStatus as error:
         response = error.response
