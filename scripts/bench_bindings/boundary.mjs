@@ -1,5 +1,5 @@
 // Per-chunk cost of the core calls through jco (see boundary.py): run from an npm project with
-// azspeech installed. Prints microseconds per chunk.
+// azspeech installed. Prints wall and CPU microseconds per chunk, and CPU by call.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
@@ -18,13 +18,27 @@ session.pollConnect(now);
 session.handleConnected(now);
 while (session.pollTransmit(now) !== undefined);
 let headerBytes = 0;
-const start = performance.now();
+const cpu = { pushAudio: 0, pollTransmit: 0, pollEvent: 0, pollTimeout: 0 };
+const call = (name, ...args) => {
+  const start = process.cpuUsage();
+  const result = session[name](...args);
+  const used = process.cpuUsage(start);
+  cpu[name] += used.user + used.system;
+  return result;
+};
+const wall = performance.now();
 for (let i = 0; i < CHUNKS; i++) {
-  session.pushAudio(now, 3200);
+  call('pushAudio', now, 3200);
   let transmit;
-  while ((transmit = session.pollTransmit(now)) !== undefined) if (transmit.tag === 'audio') headerBytes = transmit.val.header.length;
-  while (session.pollEvent() !== undefined);
-  session.pollTimeout();
+  while ((transmit = call('pollTransmit', now)) !== undefined) if (transmit.tag === 'audio') headerBytes = transmit.val.header.length;
+  while (call('pollEvent') !== undefined);
+  call('pollTimeout');
 }
-const perChunk = ((performance.now() - start) / CHUNKS) * 1000;
-console.log(JSON.stringify({ runtime: 'node jco', us_per_chunk: Math.round(perChunk * 10) / 10, audio_header_bytes: headerBytes }));
+const round = (us) => Math.round(us / CHUNKS);
+console.log(JSON.stringify({
+  runtime: 'node jco',
+  wall_us_per_chunk: round((performance.now() - wall) * 1000),
+  cpu_us_per_chunk: round(Object.values(cpu).reduce((a, b) => a + b)),
+  cpu_us_per_chunk_by_call: Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, round(v)])),
+  audio_header_bytes: headerBytes,
+}));

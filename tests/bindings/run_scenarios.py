@@ -13,6 +13,22 @@ import traceback
 from pathlib import Path
 
 import azspeech
+from azspeech import _core
+
+# Secret hygiene: every value passed into the core is recorded; no key, identity header or token
+# may be among them (the scenario's secrets are added to SECRETS as they become known).
+SECRETS = set()
+CORE_INPUTS = []
+TOKENS = []
+_call = _core.Core.call
+
+
+def recording_call(self, interface, name, *args):
+    CORE_INPUTS.append(repr([vars(a) if isinstance(a, _core.Rec) else a for a in args]))
+    return _call(self, interface, name, *args)
+
+
+_core.Core.call = recording_call
 
 
 def words(text):
@@ -34,7 +50,16 @@ def credential(scenario, env):
 
     # azure-identity reads IDENTITY_ENDPOINT / IDENTITY_HEADER from the process environment.
     os.environ.update({k: env[k] for k in ("IDENTITY_ENDPOINT", "IDENTITY_HEADER")})
-    return ManagedIdentityCredential()
+    inner = ManagedIdentityCredential()
+
+    class Recorded:
+        def get_token(self, *scopes, **kwargs):
+            token = inner.get_token(*scopes, **kwargs)
+            SECRETS.add(token.token)
+            TOKENS.append(scopes)
+            return token
+
+    return Recorded()
 
 
 def run_step(speech, step, work):
@@ -53,6 +78,10 @@ def run_step(speech, step, work):
 
 def run_scenario(scenario, ready, work):
     env = environment(scenario, ready)
+    SECRETS.clear()
+    CORE_INPUTS.clear()
+    TOKENS.clear()
+    SECRETS.update(v for k, v in env.items() if k in ("SPEECH_KEY", "SPEECH_KEY_SECONDARY", "IDENTITY_HEADER") and v)
     speech = azspeech.from_env(credential(scenario, env), environ=env)
     explained = speech.explain()
     for key, value in scenario.get("expect_explain", {}).items():
@@ -72,6 +101,11 @@ def run_scenario(scenario, ready, work):
                 assert not secret or secret not in str(error), "the error text holds a key"
         else:
             raise AssertionError(f"expected a {expected['kind']} error")
+    assert CORE_INPUTS, "no call into the core was recorded"
+    leaked = [secret for secret in SECRETS if any(secret in inputs for inputs in CORE_INPUTS)]
+    assert not leaked, f"{len(leaked)} secret(s) were passed into the core"
+    if scenario.get("credential"):
+        assert TOKENS, "no Entra token was fetched"
 
 
 def main():
