@@ -53,10 +53,15 @@ export class Credentials {
   }
 
   async entraToken(scope) {
+    this.requireEntra();
+    return fetchEntraToken(this.entra, scope);
+  }
+
+  /** Throws, saying which credential to pass, unless an Entra credential was given. */
+  requireEntra() {
     if (!this.entra) {
       throw new CredentialError('the configuration uses Microsoft Entra ID, but no credential was given', 'pass { credential } to fromEnv (e.g. new ManagedIdentityCredential() or new DefaultAzureCredential() from @azure/identity), or set SPEECH_KEY for key authentication');
     }
-    return fetchEntraToken(this.entra, scope);
   }
 
   async stsToken(plan) {

@@ -63,6 +63,7 @@ export class Speech {
     this.settings = configCall(() => core.config.resolve(settings));
     this.transport = TransportOptions.fromEnv(env);
     this.credentials = new Credentials(env, credential, this.transport);
+    if (!credential && this.settings.auth === 'entra') this.credentials.requireEntra();
   }
 
   /** What `azspeech doctor --json` reports (without probing), as a value. */

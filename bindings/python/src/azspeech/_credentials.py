@@ -91,7 +91,7 @@ class Credentials:
                 self._tokens.pop(cache_key, None)
             token = self._tokens.get(cache_key)
             if token is None or token.expires_at <= time.time():
-                token = self._entra_token(plan.scope) if kind == "bearer" else self._sts_token(plan)
+                token = self.entra_token(plan.scope) if kind == "bearer" else self._sts_token(plan)
                 self._tokens[cache_key] = token
         if kind == "sts-exchange":
             return "Authorization", f"Bearer {token.value}"
@@ -100,14 +100,18 @@ class Credentials:
             return "Authorization", f"Bearer aad#{plan.format}#{token.value}"
         return "Authorization", f"Bearer {token.value}"
 
-    def _entra_token(self, scope: str) -> _Token:
+    def entra_token(self, scope: str) -> _Token:
+        self.require_entra()
+        return fetch_entra_token(self._entra, scope)
+
+    def require_entra(self) -> None:
+        """Raises, saying which credential to pass, unless an Entra credential was given."""
         if self._entra is None:
             raise CredentialError(
                 "the configuration uses Microsoft Entra ID, but no credential was given",
                 "pass credential=... to azspeech.from_env (e.g. azure.identity.ManagedIdentityCredential() or "
                 "DefaultAzureCredential(); pip install azspeech[entra]), or set SPEECH_KEY for key authentication",
             )
-        return fetch_entra_token(self._entra, scope)
 
     def _sts_token(self, plan: Any) -> _Token:
         key = self.key(plan.key)

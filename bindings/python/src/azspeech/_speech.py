@@ -52,6 +52,8 @@ class Speech:
         self._settings = core.resolve(settings)
         self._transport = TransportOptions.from_env(environ)
         self._credentials = Credentials(environ, credential, self._transport)
+        if credential is None and plain(self._settings).auth == "entra":
+            self._credentials.require_entra()
 
     @property
     def settings(self) -> Any:
