@@ -117,41 +117,65 @@ class Link {
   }
 }
 
+/** The audio the service has not finished with, as the chunks pushed, addressed by stream offsets. */
+class AudioRing {
+  constructor() {
+    Object.assign(this, { chunks: [], base: 0, end: 0 }); // chunks[0] starts at stream offset `base`
+  }
+
+  push(chunk) {
+    this.chunks.push(chunk);
+    this.end += chunk.length;
+  }
+
+  /** Drop whole chunks before `offset`. */
+  release(offset) {
+    while (this.chunks.length && this.base + this.chunks[0].length <= offset) this.base += this.chunks.shift().length;
+  }
+
+  /** The bytes [start, end) of the stream. */
+  range(start, end) {
+    if (start < this.base || end > this.end || end < start) throw new Error(`internal error: audio [${start}, ${end}) is no longer buffered`);
+    const parts = [];
+    let at = this.base;
+    for (const chunk of this.chunks) {
+      const from = Math.max(start, at);
+      const to = Math.min(end, at + chunk.length);
+      if (from < to) parts.push(chunk.subarray(from - at, to - at));
+      at += chunk.length;
+      if (at >= end) break;
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+}
+
 const waitMs = (deadline, at) => (deadline === undefined ? undefined : Math.max(0, Number(deadline) - at));
 
 /** Recognize PCM read from file descriptor `fd` from byte `offset` (16-bit mono). */
 export async function* recognize(speech, core, fd, offset, options, policy) {
   const session = new core.recognition.Recognizer(speech.settings, options, policy);
   const link = new Link(session, speech);
-  // Audio the service has not finished with; `base` is the stream offset of ring[0].
-  let ring = Buffer.alloc(0);
-  let base = 0;
+  const ring = new AudioRing();
   let pending = null;
   let sourceDone = false;
   let heard = false;
-  const audio = (start, end) => {
-    if (start < base || end - base > ring.length) throw new Error(`internal error: audio [${start}, ${end}) is no longer buffered`);
-    return ring.subarray(start - base, end - base);
-  };
   try {
     for (;;) {
       const at = now();
       if (!link.socket && (await link.connectIfAsked())) continue;
-      link.sendTransmits(at, audio);
+      link.sendTransmits(at, (start, end) => ring.range(start, end));
       for (const event of link.events()) {
         yield event;
         if (event.kind === 'finished') return;
       }
       if (heard) {
         heard = false;
-        const released = Math.max(0, Math.min(Number(session.acknowledgedBytes()) - base, ring.length));
-        ring = ring.subarray(released);
-        base += released;
+        ring.release(Number(session.acknowledgedBytes()));
       }
       if (pending) {
         try {
           session.pushAudio(at, pending.length);
-          ring = Buffer.concat([ring, pending]);
+          ring.push(pending);
           pending = null;
           continue;
         } catch (error) {
