@@ -81,7 +81,6 @@ def long_wav(path: Path) -> None:
 
 def main() -> None:
     empty_py = du(site_packages(WORK / "venv-empty"))
-    empty_node = du(WORK / "node-empty") if (WORK / "node-empty").exists() else 0
     long = WORK / "ten-minutes.wav"
     long_wav(long)
     with wave.open(str(long)) as source:

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, Callable, Iterator
 from websockets.exceptions import ConnectionClosed
 
 from ._core import Core, Session, close_info, connect_failure, plain
-from ._transport import ConnectFailed, closed_info, network_kind, open_websocket
+from ._transport import ConnectFailed, network_kind, open_websocket
 from .errors import CredentialError, session_failed
 
 LOG = logging.getLogger("azspeech")
@@ -81,8 +81,7 @@ class Link:
             try:
                 self.socket.send(message)
             except (ConnectionClosed, OSError) as error:
-                self.socket = None
-                self.session.call("handle-closed", now_ms(), close_info(broken=(network_kind(error), str(error))))
+                self.ended(error)
                 break
 
     def _drop(self, code: int, reason: str) -> None:
@@ -100,11 +99,18 @@ class Link:
         except TimeoutError:
             return None
         except ConnectionClosed as error:
-            self.socket = None
-            ended = closed_info(error)
-            info = close_info(broken=ended) if ended[0] == "broken" else close_info(*ended)
-            self.session.call("handle-closed", now_ms(), info)
+            self.ended(error)
             return None
+
+    def ended(self, error: ConnectionClosed | OSError) -> None:
+        """Report the end of the open connection: the peer's close frame, or a broken transport."""
+        self.socket = None
+        if isinstance(error, ConnectionClosed) and error.rcvd is not None:
+            info = close_info(error.rcvd.code, error.rcvd.reason)
+        else:
+            cause = error.__cause__ if isinstance(error, ConnectionClosed) else error
+            info = close_info(broken=(network_kind(cause) if cause else "eof", str(cause or error)))
+        self.session.call("handle-closed", now_ms(), info)
 
     def notice(self, notice: tuple[str, Any]) -> None:
         kind, detail = notice

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 from urllib.parse import urlsplit
 
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import InvalidHandshake, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from .errors import ConfigurationError
@@ -117,14 +117,6 @@ def open_websocket(
         ) from None
     except (OSError, InvalidHandshake, EOFError) as error:
         raise ConnectFailed("network", kind=network_kind(error), message=str(error) or type(error).__name__) from None
-
-
-def closed_info(error: ConnectionClosed) -> tuple[int | None, str] | tuple[str, str]:
-    """How a connection ended: (code, reason) from a close frame, else ("broken", message)."""
-    frame = error.rcvd
-    if frame is not None:
-        return frame.code, frame.reason
-    return "broken", str(error)
 
 
 def post(options: TransportOptions, url: str, headers: dict[str, str]) -> tuple[int, str]:
