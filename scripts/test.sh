@@ -20,6 +20,7 @@ else
   echo "test: ALSA headers missing (apt install libasound2-dev pkg-config): microphone/speaker tests skipped" >&2
 fi
 bash tests/jco/run.sh
-# The Python and Node packages, built and installed as users do, on the shared scenario table.
+# The shared scenario table through the Rust library and the Python and Node packages (built and
+# installed as users do).
 bash tests/bindings/run.sh
 bash tests/conformance/run.sh

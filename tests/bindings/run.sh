@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The Python and Node packages, as users install them, against the emulator: builds the wheel and
-# the npm tarball from the checkout, installs each into a fresh venv / an empty npm project, and
-# runs tests/scenarios/scenarios.json from the installed packages (not from the source tree).
+# One scenario table, three drivers, against the emulator: the Rust library
+# (host/examples/scenarios.rs), and the Python and Node packages as users install them: builds the
+# wheel and the npm tarball from the checkout, installs each into a fresh venv / an empty npm
+# project, and runs tests/scenarios/scenarios.json from the installed packages (not from the
+# source tree).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -12,7 +14,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "bindings: node and npm are required (apt-get install nodejs npm)" >&2
   exit 1
 fi
-cargo build --quiet --locked -p azspeech-host --manifest-path "$root/Cargo.toml"
+cargo build --quiet --locked -p azspeech-host --bin azspeech --example scenarios --manifest-path "$root/Cargo.toml"
 azspeech="$target/debug/azspeech"
 
 work="$(mktemp -d)"
@@ -22,7 +24,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-mkdir -p "$work/py" "$work/node" "$work/dist"
+mkdir -p "$work/rust" "$work/py" "$work/node" "$work/dist"
 
 # The emulators of the table: "NAME ARGS..." lines.
 python3 - "$table" "$work" > "$work/emulators.txt" <<'EOF'
@@ -63,6 +65,11 @@ start_emulators() {
 
 pip_quiet=(--quiet --disable-pip-version-check)
 status=0
+
+# Rust: the library's example driver.
+start_emulators "$work/rust/ready"
+(cd "$work/rust" && AZSPEECH_CACHE_DIR="$work/rust/cache" "$target/debug/examples/scenarios" "$table" "$work/rust/ready" "$work/rust") || status=1
+echo "bindings: rust scenarios done after ${SECONDS}s"
 
 # Python: the wheel, into a fresh venv (with azure-identity for the managed-identity rows).
 python3 -m venv "$work/py/venv"
