@@ -177,6 +177,7 @@ fn recognizer_exports() {
             channels: 1,
         },
         max_unacknowledged_ms: None,
+        language_id: None,
     };
     let recognizer = core
         .recognizer(&loopback_settings(), &options, &policy())

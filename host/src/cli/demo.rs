@@ -170,6 +170,7 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
                 channels: 1,
             },
             max_unacknowledged_ms: None,
+            language_id: None,
         };
         let mut heard = Vec::new();
         client
