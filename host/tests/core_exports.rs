@@ -45,6 +45,7 @@ fn loopback_settings() -> Settings {
         has_secondary_key: false,
         explanation: vec![],
         notes: vec![],
+        origins: vec![],
     }
 }
 
@@ -322,6 +323,10 @@ fn synthesizer_exports() {
         language: String::new(),
         rate: None,
         pitch: None,
+        volume: None,
+        style: None,
+        style_degree: None,
+        role: None,
         word_boundaries: true,
         sentence_boundaries: false,
         punctuation_boundaries: false,

@@ -9,6 +9,7 @@ use azspeech_host::clock::SystemClock;
 use azspeech_host::core_runtime::{ConfigError, CoreError, CoreInstance, CoreRuntime, Settings};
 use azspeech_host::credentials::{CredentialBroker, EntraEnvironment, KeyRing, RetryPolicy};
 use azspeech_host::exit_code::ExitCode;
+use azspeech_host::profile::{Profile, ProfileError};
 use azspeech_host::transport::{TransportOptions, http_client, options::parse_connect_to};
 
 /// A failure before any request was made, with its exit code.
@@ -46,20 +47,35 @@ pub(crate) struct Resolved {
     pub(crate) settings: Settings,
     /// The loaded core, for session instances.
     pub(crate) runtime: CoreRuntime,
+    /// The profile whose settings were read (empty when it does not exist).
+    pub(crate) profile: Profile,
 }
 
-/// Load the core and resolve settings from the environment and `flags`.
-pub(crate) fn resolve(flags: &ConfigFlags) -> Result<Result<Resolved, ConfigError>, CoreError> {
+/// Load the core and resolve settings from the profile, the environment and `flags` (the core
+/// applies precedence: flag > environment > profile).
+pub(crate) fn resolve(flags: &ConfigFlags) -> Result<Result<Resolved, ConfigError>, SetupFailure> {
     let runtime = CoreRuntime::load(&ArtifactCache::from_environment())?;
     let mut core = runtime.instantiate()?;
     let secret_names = core.secret_names()?;
-    let mut inputs = azspeech_host::settings_input::from_environment(std::env::vars_os(), &secret_names);
+    let (profile, mut inputs) =
+        azspeech_host::settings_input::load_profile(flags.profile.as_deref(), |name| std::env::var(name).ok(), &secret_names)
+            .map_err(profile_failure)?;
+    inputs.extend(azspeech_host::settings_input::from_environment(std::env::vars_os(), &secret_names));
     inputs.extend(flags.as_settings());
     Ok(core.resolve(&inputs)?.map(|settings| Resolved {
         core,
         settings,
         runtime,
+        profile,
     }))
+}
+
+/// A profile that cannot be read, as a configuration failure.
+pub(crate) fn profile_failure(error: ProfileError) -> SetupFailure {
+    SetupFailure {
+        message: format!("azspeech: profile: {error}"),
+        code: ExitCode::Configuration,
+    }
 }
 
 /// Like [`resolve`], with both failure kinds turned into a printable [`SetupFailure`].

@@ -131,7 +131,7 @@ impl Shared {
         if (samples16.len() <= max_whole || rendered.sentences.len() < 2)
             && !self
                 .registry
-                .register(&samples16, &rendered.text, &words, Source::Synthesized)
+                .register(&samples16, &rendered.text, &words, Source::Synthesized, rendered.locale.as_deref())
         {
             tracing::debug!(text = %rendered.text, "synthesized audio has no speech; not registered");
         }
@@ -170,6 +170,7 @@ impl Shared {
                 &sentence.text,
                 &sentence_words,
                 Source::Synthesized,
+                rendered.locale.as_deref(),
             );
         }
     }
@@ -319,7 +320,7 @@ fn register_fixture(registry: &Registry, wav: &[u8], transcript: &str) -> Result
     let wav = dsp::read_wav(wav).map_err(err)?;
     let samples = dsp::resample(&wav.samples, wav.rate, dsp::RATE);
     let words = synth::align(transcript, &samples, dsp::RATE);
-    if registry.register(&samples, transcript, &words, Source::Fixture) {
+    if registry.register(&samples, transcript, &words, Source::Fixture, None) {
         Ok(())
     } else {
         Err(err(

@@ -9,6 +9,7 @@ mod faults;
 mod formats;
 mod hosts;
 mod identity;
+mod languages;
 mod keys;
 mod limits;
 mod log;
