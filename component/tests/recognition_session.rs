@@ -254,7 +254,12 @@ fn language_id(mode: LanguageIdMode, languages: &[&str]) -> Option<LanguageId> {
 #[test]
 fn language_identification_context_matches_the_sdk() {
     let cases = [
-        (LanguageIdMode::AtStart, OutputFormat::Simple, "DetectAtAudioStart", json!({"phraseResults":{"resultType":"Always"}})),
+        (
+            LanguageIdMode::AtStart,
+            OutputFormat::Simple,
+            "DetectAtAudioStart",
+            json!({"phraseResults":{"resultType":"Always"}}),
+        ),
         (
             LanguageIdMode::Continuous,
             OutputFormat::Detailed,
@@ -269,7 +274,12 @@ fn language_identification_context_matches_the_sdk() {
         let frame = &session(lid).start(NOW, RID).unwrap().frames[1];
         let raw = text(frame);
         let at = |key: &str| raw.find(&format!("\"{key}\"")).unwrap();
-        assert!(at("phraseDetection") < at("languageId") && at("languageId") < at("audio") && at("audio") < at("phraseOutput"), "{raw}");
+        assert!(
+            at("phraseDetection") < at("languageId")
+                && at("languageId") < at("audio")
+                && at("audio") < at("phraseOutput"),
+            "{raw}"
+        );
         let body = body_json(frame);
         assert_eq!(
             body["languageId"],
@@ -277,16 +287,30 @@ fn language_identification_context_matches_the_sdk() {
         );
         assert_eq!(body["phraseOutput"], phrase_output);
     }
-    let plain = body_json(&session(options(RecognitionMode::Conversation)).start(NOW, RID).unwrap().frames[1]);
-    assert!(plain.get("languageId").is_none() && plain.get("phraseOutput").is_none(), "{plain}");
+    let plain = body_json(
+        &session(options(RecognitionMode::Conversation))
+            .start(NOW, RID)
+            .unwrap()
+            .frames[1],
+    );
+    assert!(
+        plain.get("languageId").is_none() && plain.get("phraseOutput").is_none(),
+        "{plain}"
+    );
 }
 
 /// `PrimaryLanguage.Language` becomes the phrase's language; `Unknown` or none is no language.
 #[test]
 fn phrases_carry_the_identified_language() {
     let cases = [
-        (r#","PrimaryLanguage":{"Language":"de-DE","Confidence":"High"}"#, Some("de-DE")),
-        (r#","PrimaryLanguage":{"Language":"Unknown","Confidence":"Unknown"}"#, None),
+        (
+            r#","PrimaryLanguage":{"Language":"de-DE","Confidence":"High"}"#,
+            Some("de-DE"),
+        ),
+        (
+            r#","PrimaryLanguage":{"Language":"Unknown","Confidence":"Unknown"}"#,
+            None,
+        ),
         (r#","PrimaryLanguage":{}"#, None),
         ("", None),
     ];
@@ -297,7 +321,8 @@ fn phrases_carry_the_identified_language() {
         session.start(NOW, RID).unwrap();
         send_audio(&session, 32_000);
         session.receive(NOW, service("turn.start", RID, "{}")).unwrap();
-        let body = format!(r#"{{"RecognitionStatus":"Success","DisplayText":"Hallo.","Offset":0,"Duration":1000000{extra}}}"#);
+        let body =
+            format!(r#"{{"RecognitionStatus":"Success","DisplayText":"Hallo.","Offset":0,"Duration":1000000{extra}}}"#);
         match receive_one(&session, service("speech.phrase", RID, &body)) {
             RecognitionEvent::Phrase(phrase) => assert_eq!(phrase.language.as_deref(), expected, "{body}"),
             other => panic!("{other:?}"),
@@ -371,9 +396,21 @@ fn invalid_options_are_configuration_errors() {
         (LanguageIdMode::AtStart, RecognitionMode::Conversation, &five[..]),
         (LanguageIdMode::Continuous, RecognitionMode::Conversation, &eleven[..]),
         (LanguageIdMode::AtStart, RecognitionMode::Conversation, &[][..]),
-        (LanguageIdMode::AtStart, RecognitionMode::Conversation, &["en-US", "de_DE"][..]),
-        (LanguageIdMode::AtStart, RecognitionMode::Conversation, &["en-US", "EN-us"][..]),
-        (LanguageIdMode::Continuous, RecognitionMode::Interactive, &["en-US", "de-DE"][..]),
+        (
+            LanguageIdMode::AtStart,
+            RecognitionMode::Conversation,
+            &["en-US", "de_DE"][..],
+        ),
+        (
+            LanguageIdMode::AtStart,
+            RecognitionMode::Conversation,
+            &["en-US", "EN-us"][..],
+        ),
+        (
+            LanguageIdMode::Continuous,
+            RecognitionMode::Interactive,
+            &["en-US", "de-DE"][..],
+        ),
     ] {
         let mut bad = options(recognition);
         bad.language_id = language_id(mode, languages);

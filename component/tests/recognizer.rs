@@ -693,7 +693,10 @@ fn language_identification_is_enabled_in_the_url() {
     });
     let recognizer = Recognizer::new(key_settings(), lid, &policy());
     let url = recognizer.poll_connect(0).unwrap().plan.url;
-    assert_eq!(url, "ws://127.0.0.1:5000/speech/recognition/conversation/cognitiveservices/v1?language=en-US&lidEnabled=true");
+    assert_eq!(
+        url,
+        "ws://127.0.0.1:5000/speech/recognition/conversation/cognitiveservices/v1?language=en-US&lidEnabled=true"
+    );
 }
 
 #[test]

@@ -250,7 +250,10 @@ fn expression_options_build_express_as_and_volume() {
             },
             "<voice name='VOICE'><prosody rate='slow' volume='x-soft'>Hi</prosody></voice></speak>",
         ),
-        (|o| o.volume = Some("   ".into()), "<voice name='VOICE'>Hi</voice></speak>"),
+        (
+            |o| o.volume = Some("   ".into()),
+            "<voice name='VOICE'>Hi</voice></speak>",
+        ),
     ];
     for (change, expected) in built {
         let mut changed = options();
@@ -258,7 +261,11 @@ fn expression_options_build_express_as_and_volume() {
         let session = SynthesisSession::new(settings(), changed.clone());
         let frames = session.speak_text(NOW, RID, "Hi").unwrap();
         let expected = expected.replace("VOICE", &changed.voice);
-        assert!(body(&frames[2]).ends_with(&expected), "{changed:?}: {}", body(&frames[2]));
+        assert!(
+            body(&frames[2]).ends_with(&expected),
+            "{changed:?}: {}",
+            body(&frames[2])
+        );
     }
     let bad: [(fn(&mut SynthesisOptions), &str); 7] = [
         (|o| o.style = Some("'/><x a='".into()), "style must be a style name"),

@@ -366,6 +366,10 @@ impl Default for SynthesisOptions {
             language: String::new(),
             rate: None,
             pitch: None,
+            volume: None,
+            style: None,
+            style_degree: None,
+            role: None,
             word_boundaries: false,
             sentence_boundaries: false,
             punctuation_boundaries: false,
@@ -392,6 +396,7 @@ impl Default for RecognitionOptions {
                 channels: 1,
             },
             max_unacknowledged_ms: None,
+            language_id: None,
         }
     }
 }

@@ -29,7 +29,9 @@ pub enum ProfileError {
     #[error("profile name {0:?} is not valid: use 1-64 letters, digits, `-` or `_`")]
     BadName(String),
     /// A profile named explicitly does not exist.
-    #[error("profile `{name}` does not exist ({path}): create it with `azspeech config set --profile {name} SPEECH_REGION <region>`")]
+    #[error(
+        "profile `{name}` does not exist ({path}): create it with `azspeech config set --profile {name} SPEECH_REGION <region>`"
+    )]
     Missing {
         /// The profile.
         name: String,
@@ -37,7 +39,9 @@ pub enum ProfileError {
         path: String,
     },
     /// A secret was to be saved in, or was found in, a profile.
-    #[error("{name} is a secret and is never stored in a profile{place}: set {name} in the environment, use a credential source (SPEECH_CREDENTIAL) or Microsoft Entra ID (SPEECH_AUTH=entra)")]
+    #[error(
+        "{name} is a secret and is never stored in a profile{place}: set {name} in the environment, use a credential source (SPEECH_CREDENTIAL) or Microsoft Entra ID (SPEECH_AUTH=entra)"
+    )]
     Secret {
         /// The variable.
         name: String,
@@ -83,8 +87,12 @@ pub struct Profile {
 pub fn profiles_dir(lookup: impl Fn(&str) -> Option<String>) -> Result<PathBuf, ProfileError> {
     let base = match lookup("XDG_CONFIG_HOME").filter(|dir| Path::new(dir).is_absolute()) {
         Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(lookup("HOME").filter(|home| !home.is_empty()).ok_or(ProfileError::NoConfigDir)?)
-            .join(".config"),
+        None => PathBuf::from(
+            lookup("HOME")
+                .filter(|home| !home.is_empty())
+                .ok_or(ProfileError::NoConfigDir)?,
+        )
+        .join(".config"),
     };
     Ok(base.join("azspeech").join("profiles"))
 }
@@ -100,8 +108,14 @@ pub fn chosen_name(flag: Option<&str>, lookup: impl Fn(&str) -> Option<String>) 
 
 fn check_name(name: &str) -> Result<(), ProfileError> {
     let ok = (1..=64).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok { Ok(()) } else { Err(ProfileError::BadName(name.to_owned())) }
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ProfileError::BadName(name.to_owned()))
+    }
 }
 
 /// Check that `name` may be stored in a profile: a variable name azspeech passes on, not a
@@ -113,8 +127,14 @@ pub fn check_setting_name(name: &str, secret_names: &[String]) -> Result<(), Pro
             place: String::new(),
         });
     }
-    let shaped = name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-    if !shaped || !PREFIXES.iter().any(|prefix| name.starts_with(prefix) && name.len() > prefix.len()) {
+    let shaped = name
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+    if !shaped
+        || !PREFIXES
+            .iter()
+            .any(|prefix| name.starts_with(prefix) && name.len() > prefix.len())
+    {
         return Err(ProfileError::BadSettingName(name.to_owned()));
     }
     if name == PROFILE_VARIABLE {
@@ -278,8 +298,14 @@ mod tests {
             Path::new("/h/.config/azspeech/profiles")
         );
         assert!(matches!(profiles_dir(env(&[])), Err(ProfileError::NoConfigDir)));
-        assert_eq!(chosen_name(Some("work"), env(&[("SPEECH_PROFILE", "home")])), ("work".to_owned(), true));
-        assert_eq!(chosen_name(None, env(&[("SPEECH_PROFILE", "home")])), ("home".to_owned(), true));
+        assert_eq!(
+            chosen_name(Some("work"), env(&[("SPEECH_PROFILE", "home")])),
+            ("work".to_owned(), true)
+        );
+        assert_eq!(
+            chosen_name(None, env(&[("SPEECH_PROFILE", "home")])),
+            ("home".to_owned(), true)
+        );
         assert_eq!(chosen_name(None, env(&[])), ("default".to_owned(), false));
     }
 
@@ -296,17 +322,34 @@ mod tests {
             assert!(error.to_string().contains("environment"), "{error}");
         }
         for bad in ["region", "HOME", "SPEECH_", "SPEECH_PROFILE", "SPEECH REGION"] {
-            assert!(matches!(profile.set(bad, "x", &secrets()), Err(ProfileError::BadSettingName(_))), "{bad}");
+            assert!(
+                matches!(profile.set(bad, "x", &secrets()), Err(ProfileError::BadSettingName(_))),
+                "{bad}"
+            );
         }
-        assert!(matches!(profile.set("SPEECH_LANGUAGE", "en\nSPEECH_KEY=x", &secrets()), Err(ProfileError::BadValue(_))));
+        assert!(matches!(
+            profile.set("SPEECH_LANGUAGE", "en\nSPEECH_KEY=x", &secrets()),
+            Err(ProfileError::BadValue(_))
+        ));
         profile.save().unwrap();
         let again = Profile::load(dir.path(), "work", true, &secrets()).unwrap();
         assert_eq!(again.get("SPEECH_REGION"), Some("eastus"));
         assert_eq!(again.entries.len(), 2);
         assert_eq!(list(dir.path()).unwrap(), ["work"]);
-        assert!(matches!(Profile::load(dir.path(), "other", true, &secrets()), Err(ProfileError::Missing { .. })));
-        assert!(Profile::load(dir.path(), "other", false, &secrets()).unwrap().entries.is_empty());
-        assert!(matches!(Profile::load(dir.path(), "../x", false, &secrets()), Err(ProfileError::BadName(_))));
+        assert!(matches!(
+            Profile::load(dir.path(), "other", true, &secrets()),
+            Err(ProfileError::Missing { .. })
+        ));
+        assert!(
+            Profile::load(dir.path(), "other", false, &secrets())
+                .unwrap()
+                .entries
+                .is_empty()
+        );
+        assert!(matches!(
+            Profile::load(dir.path(), "../x", false, &secrets()),
+            Err(ProfileError::BadName(_))
+        ));
 
         std::fs::write(dir.path().join("edited.env"), "SPEECH_REGION=x\nSPEECH_KEY=hunter2\n").unwrap();
         let error = Profile::load(dir.path(), "edited", true, &secrets()).unwrap_err();

@@ -51,21 +51,35 @@ fn completions_are_generated_for_each_shell() {
         for subcommand in SUBCOMMANDS {
             assert!(script.contains(subcommand), "{shell} completes {subcommand}");
         }
-        assert!(script.contains("languages") && script.contains("style-degree"), "{shell}: flags are completed");
+        assert!(
+            script.contains("languages") && script.contains("style-degree"),
+            "{shell}: flags are completed"
+        );
         let path = dir.path().join(format!("azspeech.{shell}"));
         std::fs::write(&path, &script).expect("write");
         if shell == "bash" {
             let check = Command::new("bash").arg("-n").arg(&path).output().expect("bash runs");
-            assert!(check.status.success(), "bash -n: {}", String::from_utf8_lossy(&check.stderr));
+            assert!(
+                check.status.success(),
+                "bash -n: {}",
+                String::from_utf8_lossy(&check.stderr)
+            );
         }
     }
-    assert!(!azspeech(&["completions", "tcsh"]).status.success(), "an unknown shell is a usage error");
+    assert!(
+        !azspeech(&["completions", "tcsh"]).status.success(),
+        "an unknown shell is a usage error"
+    );
 }
 
 #[test]
 fn the_man_page_is_roff_and_covers_every_command() {
     let page = stdout(&azspeech(&["man"]));
-    assert!(page.starts_with(".ie") || page.starts_with(".TH"), "{}", &page[..page.len().min(200)]);
+    assert!(
+        page.starts_with(".ie") || page.starts_with(".TH"),
+        "{}",
+        &page[..page.len().min(200)]
+    );
     assert!(page.contains(".TH azspeech 1"), "{page}");
     for subcommand in SUBCOMMANDS {
         assert!(page.contains(subcommand), "{subcommand}");
@@ -98,7 +112,11 @@ fn has_escape_codes(text: &[u8]) -> bool {
 /// Run the emulator with info logging until it says it is listening, with stderr going where
 /// `stderr` says, and return what was logged (from `log`).
 fn emulator_log(mut command: Command, log: &std::path::Path) -> Vec<u8> {
-    let mut child = command.stdin(Stdio::null()).stdout(Stdio::null()).spawn().expect("spawn");
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn");
     let mut seen = Vec::new();
     for _ in 0..600 {
         seen.clear();
@@ -112,7 +130,11 @@ fn emulator_log(mut command: Command, log: &std::path::Path) -> Vec<u8> {
     }
     let _ = child.kill();
     let _ = child.wait();
-    assert!(String::from_utf8_lossy(&seen).contains("listening"), "{}", String::from_utf8_lossy(&seen));
+    assert!(
+        String::from_utf8_lossy(&seen).contains("listening"),
+        "{}",
+        String::from_utf8_lossy(&seen)
+    );
     seen
 }
 
@@ -121,7 +143,10 @@ fn emulator_command(program: &str) -> Command {
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AZSPEECH_CACHE_DIR", std::env::temp_dir().join("azspeech-conventions-cache"));
+        .env(
+            "AZSPEECH_CACHE_DIR",
+            std::env::temp_dir().join("azspeech-conventions-cache"),
+        );
     command
 }
 
@@ -144,15 +169,17 @@ fn logs_carry_no_escape_codes_in_a_file_or_with_no_color() {
     for (no_color, coloured) in [(None, true), (Some("1"), false)] {
         let typescript = dir.path().join(format!("tty-{coloured}.log"));
         let mut command = emulator_command("script");
-        command
-            .args(["-qfec", &line])
-            .arg(&typescript)
-            .stderr(Stdio::null());
+        command.args(["-qfec", &line]).arg(&typescript).stderr(Stdio::null());
         if let Some(value) = no_color {
             command.env("NO_COLOR", value);
         }
         let logged = emulator_log(command, &typescript);
-        assert_eq!(has_escape_codes(&logged), coloured, "NO_COLOR={no_color:?}: {}", String::from_utf8_lossy(&logged));
+        assert_eq!(
+            has_escape_codes(&logged),
+            coloured,
+            "NO_COLOR={no_color:?}: {}",
+            String::from_utf8_lossy(&logged)
+        );
     }
 }
 

@@ -31,11 +31,18 @@ fn config_saves_settings_and_refuses_secrets() {
     assert_eq!(code, Some(0), "{stderr}");
     let (code, _, stderr) = azspeech(&env, &["config", "set", "SPEECH_VOICE", "de-DE-KatjaNeural"]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(std::fs::read_to_string(&file).expect("saved").contains("SPEECH_REGION=westeurope\n"));
+    assert!(
+        std::fs::read_to_string(&file)
+            .expect("saved")
+            .contains("SPEECH_REGION=westeurope\n")
+    );
     let (code, stdout, _) = azspeech(&env, &["config", "get", "SPEECH_REGION"]);
     assert_eq!((code, stdout.as_str()), (Some(0), "westeurope\n"));
     let (code, stdout, _) = azspeech(&env, &["config", "list"]);
-    assert_eq!((code, stdout.as_str()), (Some(0), "SPEECH_REGION=westeurope\nSPEECH_VOICE=de-DE-KatjaNeural\n"));
+    assert_eq!(
+        (code, stdout.as_str()),
+        (Some(0), "SPEECH_REGION=westeurope\nSPEECH_VOICE=de-DE-KatjaNeural\n")
+    );
 
     for secret in ["SPEECH_KEY", "SPEECH_KEY_SECONDARY", "AZURE_CLIENT_SECRET"] {
         let (code, _, stderr) = azspeech(&env, &["config", "set", secret, "sentinel-hunter2"]);
@@ -46,7 +53,10 @@ fn config_saves_settings_and_refuses_secrets() {
         );
         assert!(!stderr.contains("sentinel-hunter2"), "{stderr}");
     }
-    assert!(!std::fs::read_to_string(&file).expect("saved").contains("sentinel"), "no secret was written");
+    assert!(
+        !std::fs::read_to_string(&file).expect("saved").contains("sentinel"),
+        "no secret was written"
+    );
     let (code, _, stderr) = azspeech(&env, &["config", "set", "region", "x"]);
     assert_eq!(code, Some(2), "{stderr}");
 
@@ -72,7 +82,10 @@ fn a_flag_beats_the_environment_which_beats_the_profile() {
         let (code, _, stderr) = azspeech(&base, &["config", "set", name, value]);
         assert_eq!(code, Some(0), "{stderr}");
     }
-    let (code, _, stderr) = azspeech(&base, &["config", "set", "--profile", "work", "SPEECH_REGION", "swedencentral"]);
+    let (code, _, stderr) = azspeech(
+        &base,
+        &["config", "set", "--profile", "work", "SPEECH_REGION", "swedencentral"],
+    );
     assert_eq!(code, Some(0), "{stderr}");
 
     let report = doctor(&base, &[]);
@@ -96,16 +109,27 @@ fn a_flag_beats_the_environment_which_beats_the_profile() {
     let report = doctor(&base, &["--profile", "work"]);
     assert_eq!(report["region"], "swedencentral");
     assert_eq!(report["origins"]["SPEECH_REGION"], "profile work");
-    assert!(report["language"] != "de-DE", "another profile's settings do not leak in");
+    assert!(
+        report["language"] != "de-DE",
+        "another profile's settings do not leak in"
+    );
 
     let (code, stdout, _) = azspeech(&base, &["doctor"]);
     assert_eq!(code, Some(0));
     assert!(stdout.contains("profile:    default ("), "{stdout}");
-    assert!(stdout.lines().any(|l| l.contains("SPEECH_REGION") && l.ends_with("profile default")), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("SPEECH_REGION") && l.ends_with("profile default")),
+        "{stdout}"
+    );
 
     let (code, _, stderr) = azspeech(&base, &["doctor", "--profile", "missing"]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("does not exist") && stderr.contains("config set --profile missing"), "{stderr}");
+    assert!(
+        stderr.contains("does not exist") && stderr.contains("config set --profile missing"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -113,10 +137,17 @@ fn a_secret_in_a_hand_edited_profile_is_refused_and_never_shown() {
     let home = tempfile::tempdir().expect("tempdir");
     let dir = home.path().join("azspeech/profiles");
     std::fs::create_dir_all(&dir).expect("dir");
-    std::fs::write(dir.join("default.env"), "SPEECH_REGION=westeurope\nSPEECH_KEY=sentinel-hunter2\n").expect("write");
+    std::fs::write(
+        dir.join("default.env"),
+        "SPEECH_REGION=westeurope\nSPEECH_KEY=sentinel-hunter2\n",
+    )
+    .expect("write");
     let env = env(home.path(), &[("SPEECH_KEY", "sentinel-env-key")]);
     let (code, stdout, stderr) = azspeech(&env, &["doctor"]);
     assert_eq!(code, Some(2), "{stdout}{stderr}");
-    assert!(stderr.contains("SPEECH_KEY is a secret") && stderr.contains("default.env"), "{stderr}");
+    assert!(
+        stderr.contains("SPEECH_KEY is a secret") && stderr.contains("default.env"),
+        "{stderr}"
+    );
     assert!(!format!("{stdout}{stderr}").contains("sentinel"), "{stdout}{stderr}");
 }

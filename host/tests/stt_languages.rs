@@ -40,11 +40,21 @@ fn languages_of_three_syntheses_are_identified_in_every_format() {
     let (code, stdout, stderr) = azspeech(&env, &continuous);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(labels(&stdout), ["de-DE", "en-US", "fr-FR"], "{stdout}");
-    assert!(stdout.lines().nth(1).is_some_and(|l| l.to_lowercase().contains("weather")), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.to_lowercase().contains("weather")),
+        "{stdout}"
+    );
 
     let (code, stdout, stderr) = azspeech(&env, &["stt", file, "--languages", CANDIDATES]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(labels(&stdout), ["de-DE", "de-DE", "de-DE"], "at the start: the first language holds");
+    assert_eq!(
+        labels(&stdout),
+        ["de-DE", "de-DE", "de-DE"],
+        "at the start: the first language holds"
+    );
 
     let (code, stdout, stderr) = azspeech(&env, &[&continuous[..], &["--format", "json"]].concat());
     assert_eq!(code, Some(0), "{stderr}");
@@ -84,7 +94,10 @@ fn the_service_limits_on_candidates_are_errors_with_the_fix() {
     let five = "en-US,de-DE,fr-FR,es-ES,it-IT";
     let (code, _, stderr) = azspeech(&env, &["stt", file, "--languages", five]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("1 to 4 candidate languages") && stderr.contains("at most 10"), "{stderr}");
+    assert!(
+        stderr.contains("1 to 4 candidate languages") && stderr.contains("at most 10"),
+        "{stderr}"
+    );
     let (code, _, stderr) = azspeech(&env, &["stt", file, "--languages", five, "--lid-mode", "continuous"]);
     assert_eq!(code, Some(0), "five candidates are fine continuously: {stderr}");
     let eleven = format!("{five},ja-JP,ko-KR,pt-BR,nl-NL,sv-SE,da-DK");
@@ -93,8 +106,22 @@ fn the_service_limits_on_candidates_are_errors_with_the_fix() {
     assert!(stderr.contains("1 to 10 candidate languages"), "{stderr}");
     let (code, _, stderr) = azspeech(&env, &["stt", file, "--languages", "en-US,en_GB"]);
     assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("en_GB") && stderr.contains("locale such as"), "{stderr}");
-    let (code, _, stderr) = azspeech(&env, &["stt", file, "--once", "--languages", "en-US", "--lid-mode", "continuous"]);
+    assert!(
+        stderr.contains("en_GB") && stderr.contains("locale such as"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = azspeech(
+        &env,
+        &[
+            "stt",
+            file,
+            "--once",
+            "--languages",
+            "en-US",
+            "--lid-mode",
+            "continuous",
+        ],
+    );
     assert_eq!(code, Some(2), "{stderr}");
 
     // A well-formed locale the service does not support: the emulator refuses it as the service

@@ -18,8 +18,22 @@ fn expressive_speech_round_trips_and_bad_values_name_the_fix() {
     let (code, _, stderr) = azspeech(
         &env,
         &[
-            "tts", sentence, "--voice", "en-US-AriaNeural", "--style", "cheerful", "--style-degree", "1.5", "--role",
-            "YoungAdultFemale", "--volume", "+20%", "--format", "riff-16khz-16bit-mono-pcm", "-o", wav_arg,
+            "tts",
+            sentence,
+            "--voice",
+            "en-US-AriaNeural",
+            "--style",
+            "cheerful",
+            "--style-degree",
+            "1.5",
+            "--role",
+            "YoungAdultFemale",
+            "--volume",
+            "+20%",
+            "--format",
+            "riff-16khz-16bit-mono-pcm",
+            "-o",
+            wav_arg,
         ],
     );
     assert_eq!(code, Some(0), "{stderr}");
@@ -48,19 +62,30 @@ fn voices_are_filtered_by_gender_locale_and_style() {
         let (code, stdout, stderr) = azspeech(&env, &[&["voices", "--json"], flags].concat());
         assert_eq!(code, Some(0), "{stderr}");
         let voices: Vec<serde_json::Value> = serde_json::from_str(&stdout).expect("json");
-        voices.iter().map(|v| v["ShortName"].as_str().unwrap_or_default().to_owned()).collect()
+        voices
+            .iter()
+            .map(|v| v["ShortName"].as_str().unwrap_or_default().to_owned())
+            .collect()
     };
-    assert_eq!(names(&["--style", "cheerful", "--gender", "female", "--locale", "en-US"]), ["en-US-AriaNeural"]);
+    assert_eq!(
+        names(&["--style", "cheerful", "--gender", "female", "--locale", "en-US"]),
+        ["en-US-AriaNeural"]
+    );
     assert_eq!(
         names(&["--style", "cheerful"]),
         ["en-US-AriaNeural", "en-GB-SoniaNeural", "fr-FR-DeniseNeural"]
     );
-    assert_eq!(names(&["--gender", "male", "--locale", "en"]), ["en-US-GuyNeural", "en-US-AndrewMultilingualNeural"]);
+    assert_eq!(
+        names(&["--gender", "male", "--locale", "en"]),
+        ["en-US-GuyNeural", "en-US-AndrewMultilingualNeural"]
+    );
     assert!(names(&["--style", "newscast", "--gender", "female"]).is_empty());
     let (code, table, _) = azspeech(&env, &["voices", "--style", "sad"]);
     assert_eq!(code, Some(0));
     assert!(
-        table.lines().any(|l| l.starts_with("en-US-AriaNeural") && l.ends_with("chat,cheerful,empathetic,sad")),
+        table
+            .lines()
+            .any(|l| l.starts_with("en-US-AriaNeural") && l.ends_with("chat,cheerful,empathetic,sad")),
         "{table}"
     );
 }
@@ -71,8 +96,17 @@ fn list_formats_prints_the_core_s_formats() {
     assert_eq!(code, Some(0), "{stderr}");
     let names: Vec<&str> = stdout.lines().filter_map(|l| l.split_whitespace().next()).collect();
     assert!(names.len() >= 40, "{stdout}");
-    for name in ["riff-24khz-16bit-mono-pcm", "audio-24khz-48kbitrate-mono-mp3", "ogg-48khz-16bit-mono-opus"] {
+    for name in [
+        "riff-24khz-16bit-mono-pcm",
+        "audio-24khz-48kbitrate-mono-mp3",
+        "ogg-48khz-16bit-mono-opus",
+    ] {
         assert!(names.contains(&name), "{name}: {stdout}");
     }
-    assert!(stdout.lines().any(|l| l.starts_with("riff-24khz-16bit-mono-pcm") && l.contains("pcm 24000 Hz, WAV")), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("riff-24khz-16bit-mono-pcm") && l.contains("pcm 24000 Hz, WAV")),
+        "{stdout}"
+    );
 }

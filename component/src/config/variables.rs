@@ -295,10 +295,26 @@ mod tests {
         let env = region("westeurope", SettingSource::Environment);
         let profile = region("northeurope", SettingSource::Profile);
         let cases = [
-            (vec![profile.clone(), env.clone(), flag.clone()], "eastus", SettingSource::Flag),
-            (vec![flag.clone(), profile.clone(), env.clone()], "eastus", SettingSource::Flag),
-            (vec![env.clone(), profile.clone()], "westeurope", SettingSource::Environment),
-            (vec![profile.clone(), env.clone()], "westeurope", SettingSource::Environment),
+            (
+                vec![profile.clone(), env.clone(), flag.clone()],
+                "eastus",
+                SettingSource::Flag,
+            ),
+            (
+                vec![flag.clone(), profile.clone(), env.clone()],
+                "eastus",
+                SettingSource::Flag,
+            ),
+            (
+                vec![env.clone(), profile.clone()],
+                "westeurope",
+                SettingSource::Environment,
+            ),
+            (
+                vec![profile.clone(), env.clone()],
+                "westeurope",
+                SettingSource::Environment,
+            ),
             (vec![profile.clone()], "northeurope", SettingSource::Profile),
         ];
         for (settings, want, source) in cases {

@@ -149,7 +149,10 @@ mod tests {
 
     #[test]
     fn appended_query() {
-        assert_eq!(with_query("ws://h/p?language=en-US", "lidEnabled", "true"), "ws://h/p?language=en-US&lidEnabled=true");
+        assert_eq!(
+            with_query("ws://h/p?language=en-US", "lidEnabled", "true"),
+            "ws://h/p?language=en-US&lidEnabled=true"
+        );
         assert_eq!(with_query("ws://h/p", "a", "b c"), "ws://h/p?a=b%20c");
     }
 }

@@ -175,7 +175,11 @@ impl Recognizer {
         let inner = &mut *inner;
         match inner.link.poll_connect(now, &inner.settings, wants)? {
             Ok(mut request) => {
-                if inner.checked.as_ref().is_some_and(|checked| checked.language_id.is_some()) {
+                if inner
+                    .checked
+                    .as_ref()
+                    .is_some_and(|checked| checked.language_id.is_some())
+                {
                     request.plan.url = crate::connection::urls::with_query(&request.plan.url, "lidEnabled", "true");
                 }
                 let notice = SessionNotice::Connecting(request.attempt);

@@ -77,7 +77,8 @@ pub fn check_volume(value: &str) -> Result<(), SsmlError> {
         "silent" | "x-soft" | "soft" | "medium" | "loud" | "x-loud" | "default"
     );
     let absolute = is_number_with(value, "", false) && value.parse::<f32>().is_ok_and(|v| v <= 100.0);
-    let relative = value.starts_with(['+', '-']) && (is_number_with(value, "", true) || is_number_with(value, "%", true));
+    let relative =
+        value.starts_with(['+', '-']) && (is_number_with(value, "", true) || is_number_with(value, "%", true));
     (named || absolute || relative).then_some(()).ok_or_else(|| {
         SsmlError::at(
             0,
@@ -116,7 +117,9 @@ mod tests {
 
     #[test]
     fn volume_forms() {
-        for good in ["silent", "x-loud", "default", "0", "50", "100", "87.5", "+10", "-5.5", "+20%", "-50%"] {
+        for good in [
+            "silent", "x-loud", "default", "0", "50", "100", "87.5", "+10", "-5.5", "+20%", "-50%",
+        ] {
             assert!(check_volume(good).is_ok(), "{good}");
         }
         for bad in ["", "loudest", "101", "10%", "+10dB", "'/><x", "1e3", "--5"] {

@@ -79,7 +79,11 @@ fn configure(args: &ConfigArgs) -> Result<ExitCode, SetupFailure> {
         ConfigAction::Set { name, value } => {
             profile.set(name, value, &secret_names).map_err(profile_failure)?;
             profile.save().map_err(profile_failure)?;
-            eprintln!("{name} saved in profile `{}` ({})", profile.name, profile.path.display());
+            eprintln!(
+                "{name} saved in profile `{}` ({})",
+                profile.name,
+                profile.path.display()
+            );
         }
         ConfigAction::Get { name } => match profile.get(name) {
             Some(value) => println!("{value}"),

@@ -57,10 +57,16 @@ pub(crate) fn resolve(flags: &ConfigFlags) -> Result<Result<Resolved, ConfigErro
     let runtime = CoreRuntime::load(&ArtifactCache::from_environment())?;
     let mut core = runtime.instantiate()?;
     let secret_names = core.secret_names()?;
-    let (profile, mut inputs) =
-        azspeech_host::settings_input::load_profile(flags.profile.as_deref(), |name| std::env::var(name).ok(), &secret_names)
-            .map_err(profile_failure)?;
-    inputs.extend(azspeech_host::settings_input::from_environment(std::env::vars_os(), &secret_names));
+    let (profile, mut inputs) = azspeech_host::settings_input::load_profile(
+        flags.profile.as_deref(),
+        |name| std::env::var(name).ok(),
+        &secret_names,
+    )
+    .map_err(profile_failure)?;
+    inputs.extend(azspeech_host::settings_input::from_environment(
+        std::env::vars_os(),
+        &secret_names,
+    ));
     inputs.extend(flags.as_settings());
     Ok(core.resolve(&inputs)?.map(|settings| Resolved {
         core,

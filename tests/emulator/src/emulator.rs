@@ -129,9 +129,13 @@ impl Shared {
         // too, and the longest match wins.
         let max_whole = self.config.recognition.max_segment_ms as usize * dsp::RATE as usize / 1000;
         if (samples16.len() <= max_whole || rendered.sentences.len() < 2)
-            && !self
-                .registry
-                .register(&samples16, &rendered.text, &words, Source::Synthesized, rendered.locale.as_deref())
+            && !self.registry.register(
+                &samples16,
+                &rendered.text,
+                &words,
+                Source::Synthesized,
+                rendered.locale.as_deref(),
+            )
         {
             tracing::debug!(text = %rendered.text, "synthesized audio has no speech; not registered");
         }

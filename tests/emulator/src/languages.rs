@@ -37,7 +37,10 @@ impl LanguageId {
         let Some(section) = body.get("languageId") else {
             return Ok(None);
         };
-        let mode = section.get("mode").and_then(Value::as_str).unwrap_or("DetectAtAudioStart");
+        let mode = section
+            .get("mode")
+            .and_then(Value::as_str)
+            .unwrap_or("DetectAtAudioStart");
         let (continuous, limit) = match mode {
             "DetectAtAudioStart" => (false, MAX_AT_START),
             "DetectContinuous" => (true, MAX_CONTINUOUS),

@@ -35,8 +35,8 @@ use crate::config::RecognitionTuning;
 use crate::dsp::{self, Resampler};
 use crate::emulator::Shared;
 use crate::hosts::PathMode;
-use crate::recognizer::{Detector, Event, Phrase, Status};
 use crate::languages::{self, LanguageId};
+use crate::recognizer::{Detector, Event, Phrase, Status};
 use crate::tokens::random_hex;
 use crate::ws::{Conn, Ended, In, check_common_headers, content_type_is, frame_error_close};
 
@@ -593,8 +593,12 @@ impl Session {
         .await?;
         for event in tail {
             if let Event::Phrase(p) = event {
-                conn.send_text(usp::path::SPEECH_PHRASE, &id, &phrase_json(&p, detailed, false, unknown))
-                    .await?;
+                conn.send_text(
+                    usp::path::SPEECH_PHRASE,
+                    &id,
+                    &phrase_json(&p, detailed, false, unknown),
+                )
+                .await?;
             }
         }
         conn.send_text(usp::path::TURN_END, &id, "{}").await?;
@@ -659,7 +663,11 @@ fn phrase_json(p: &Phrase, detailed: bool, word_timings: bool, language: Option<
         v["NBest"] = json!([best]);
     }
     if let Some(language) = language {
-        let confidence = if language == languages::UNKNOWN { "Unknown" } else { "High" };
+        let confidence = if language == languages::UNKNOWN {
+            "Unknown"
+        } else {
+            "High"
+        };
         v["PrimaryLanguage"] = json!({"Language": language, "Confidence": confidence});
     }
     v.to_string()
