@@ -5,22 +5,13 @@
 mod common;
 
 use std::io::Read;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn azspeech(args: &[&str]) -> Output {
-    let cache = tempfile::tempdir().expect("tempdir");
-    Command::new(env!("CARGO_BIN_EXE_azspeech"))
-        .args(args)
-        .env_clear()
-        .env("AZSPEECH_CACHE_DIR", cache.path())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .output()
-        .expect("azspeech runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
+/// Run azspeech with an empty environment; its stdout, after checking it succeeded.
+fn stdout(args: &[&str]) -> String {
+    let (code, stdout, stderr) = common::emulator::azspeech(&[], args);
+    assert_eq!(code, Some(0), "{args:?}: {stderr}");
+    stdout
 }
 
 const SUBCOMMANDS: &[&str] = &[
@@ -46,7 +37,7 @@ fn completions_are_generated_for_each_shell() {
         ("fish", "complete -c azspeech"),
         ("powershell", "Register-ArgumentCompleter"),
     ] {
-        let script = stdout(&azspeech(&["completions", shell]));
+        let script = stdout(&["completions", shell]);
         assert!(script.contains(marker), "{shell}: {script}");
         for subcommand in SUBCOMMANDS {
             assert!(script.contains(subcommand), "{shell} completes {subcommand}");
@@ -66,15 +57,13 @@ fn completions_are_generated_for_each_shell() {
             );
         }
     }
-    assert!(
-        !azspeech(&["completions", "tcsh"]).status.success(),
-        "an unknown shell is a usage error"
-    );
+    let (code, _, _) = common::emulator::azspeech(&[], &["completions", "tcsh"]);
+    assert_eq!(code, Some(2), "an unknown shell is a usage error");
 }
 
 #[test]
 fn the_man_page_is_roff_and_covers_every_command() {
-    let page = stdout(&azspeech(&["man"]));
+    let page = stdout(&["man"]);
     assert!(
         page.starts_with(".ie") || page.starts_with(".TH"),
         "{}",
@@ -85,7 +74,7 @@ fn the_man_page_is_roff_and_covers_every_command() {
         assert!(page.contains(subcommand), "{subcommand}");
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    stdout(&azspeech(&["man", "--dir", dir.path().to_str().expect("utf8")]));
+    stdout(&["man", "--dir", dir.path().to_str().expect("utf8")]);
     for page in ["azspeech.1", "azspeech-stt.1", "azspeech-config.1", "azspeech-tts.1"] {
         let text = std::fs::read_to_string(dir.path().join(page)).expect(page);
         assert!(text.contains(".TH"), "{page}");
@@ -95,7 +84,7 @@ fn the_man_page_is_roff_and_covers_every_command() {
 #[test]
 fn every_subcommand_help_ends_with_an_example() {
     for subcommand in SUBCOMMANDS {
-        let help = stdout(&azspeech(&[subcommand, "--help"]));
+        let help = stdout(&[subcommand, "--help"]);
         let examples = help.split_once("Examples:\n").map(|(_, rest)| rest);
         let first = examples.and_then(|rest| rest.lines().next()).unwrap_or_default();
         assert!(
