@@ -277,6 +277,7 @@ pub fn list(dir: &Path) -> Result<Vec<String>, ProfileError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
