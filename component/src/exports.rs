@@ -135,6 +135,11 @@ impl synthesis::Guest for Core {
         crate::synthesis::formats::describe(&name)
     }
 
+    fn list_formats() -> Vec<synthesis::FormatInfo> {
+        install_panic_hook();
+        crate::synthesis::formats::list()
+    }
+
     fn wav_header(format_name: String, data_len: u32) -> Result<Vec<u8>, types::SpeechError> {
         install_panic_hook();
         crate::synthesis::formats::wav_header(&format_name, data_len)

@@ -7,7 +7,8 @@
 use azspeech_component::bindings::exports::azspeech::core::config::{Setting, SettingSource, SettingValue, Settings};
 use azspeech_component::bindings::exports::azspeech::core::messages::WsMessage;
 use azspeech_component::bindings::exports::azspeech::core::recognition::{
-    AudioFormat, OutputFormat, Profanity, RecognitionMode, RecognitionOptions, RecognitionStatus,
+    AudioFormat, LanguageId, LanguageIdMode, OutputFormat, Profanity, RecognitionMode, RecognitionOptions,
+    RecognitionStatus,
 };
 use azspeech_component::bindings::exports::azspeech::core::types::SpeechError;
 use azspeech_component::config;
@@ -52,6 +53,7 @@ fn options(mode: RecognitionMode) -> RecognitionOptions {
             channels: 1,
         },
         max_unacknowledged_ms: None,
+        language_id: None,
     }
 }
 
@@ -241,6 +243,102 @@ fn context_options_match_the_python_sdk() {
     assert_eq!(body["phraseDetection"]["language"], settings().language.as_str());
 }
 
+fn language_id(mode: LanguageIdMode, languages: &[&str]) -> Option<LanguageId> {
+    Some(LanguageId {
+        languages: languages.iter().map(|l| (*l).to_owned()).collect(),
+        mode,
+    })
+}
+
+/// The `languageId` section and `phraseResults` as the Speech SDK sends them (usp.md §4.3).
+#[test]
+fn language_identification_context_matches_the_sdk() {
+    let cases = [
+        (
+            LanguageIdMode::AtStart,
+            OutputFormat::Simple,
+            "DetectAtAudioStart",
+            json!({"phraseResults":{"resultType":"Always"}}),
+        ),
+        (
+            LanguageIdMode::Continuous,
+            OutputFormat::Detailed,
+            "DetectContinuous",
+            json!({"format":"Detailed","detailed":{"options":["WordTimings","WordConfidence"]},"phraseResults":{"resultType":"Always"}}),
+        ),
+    ];
+    for (mode, format, wire_mode, phrase_output) in cases {
+        let mut lid = options(RecognitionMode::Conversation);
+        lid.format = format;
+        lid.language_id = language_id(mode, &["en-US", " de-DE ", "fr-FR"]);
+        let frame = &session(lid).start(NOW, RID).unwrap().frames[1];
+        let raw = text(frame);
+        let at = |key: &str| raw.find(&format!("\"{key}\"")).unwrap();
+        assert!(
+            at("phraseDetection") < at("languageId")
+                && at("languageId") < at("audio")
+                && at("audio") < at("phraseOutput"),
+            "{raw}"
+        );
+        let body = body_json(frame);
+        assert_eq!(
+            body["languageId"],
+            json!({"languages":["en-US","de-DE","fr-FR"],"mode":wire_mode,"onSuccess":{"action":"Recognize"},"onUnknown":{"action":"None"},"priority":"PrioritizeLatency"})
+        );
+        assert_eq!(body["phraseOutput"], phrase_output);
+    }
+    let plain = body_json(
+        &session(options(RecognitionMode::Conversation))
+            .start(NOW, RID)
+            .unwrap()
+            .frames[1],
+    );
+    assert!(
+        plain.get("languageId").is_none() && plain.get("phraseOutput").is_none(),
+        "{plain}"
+    );
+}
+
+/// `PrimaryLanguage.Language` becomes the phrase's language; `Unknown` or none is no language.
+#[test]
+fn phrases_carry_the_identified_language() {
+    let cases = [
+        (
+            r#","PrimaryLanguage":{"Language":"de-DE","Confidence":"High"}"#,
+            Some("de-DE"),
+        ),
+        (
+            r#","PrimaryLanguage":{"Language":"Unknown","Confidence":"Unknown"}"#,
+            None,
+        ),
+        (r#","PrimaryLanguage":{}"#, None),
+        ("", None),
+    ];
+    for (extra, expected) in cases {
+        let mut lid = options(RecognitionMode::Conversation);
+        lid.language_id = language_id(LanguageIdMode::Continuous, &["en-US", "de-DE"]);
+        let session = session(lid);
+        session.start(NOW, RID).unwrap();
+        send_audio(&session, 32_000);
+        session.receive(NOW, service("turn.start", RID, "{}")).unwrap();
+        let body =
+            format!(r#"{{"RecognitionStatus":"Success","DisplayText":"Hallo.","Offset":0,"Duration":1000000{extra}}}"#);
+        match receive_one(&session, service("speech.phrase", RID, &body)) {
+            RecognitionEvent::Phrase(phrase) => assert_eq!(phrase.language.as_deref(), expected, "{body}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    let session = session(options(RecognitionMode::Conversation));
+    session.start(NOW, RID).unwrap();
+    send_audio(&session, 32_000);
+    session.receive(NOW, service("turn.start", RID, "{}")).unwrap();
+    let bad = r#"{"RecognitionStatus":"Success","DisplayText":"x","Offset":0,"Duration":1,"PrimaryLanguage":"de-DE"}"#;
+    assert!(matches!(
+        session.receive(NOW, service("speech.phrase", RID, bad)),
+        Err(SpeechError::Protocol(_))
+    ));
+}
+
 #[test]
 fn eight_khz_audio() {
     let mut eight = options(RecognitionMode::Interactive);
@@ -288,6 +386,36 @@ fn invalid_options_are_configuration_errors() {
     let mut bad = options(RecognitionMode::Interactive);
     bad.max_unacknowledged_ms = Some(999);
     cases.push(bad);
+    // The service's limits on language identification: 4 candidates at the start of the audio,
+    // 10 continuously (continuous recognition only); tags, each once.
+    let five = ["en-US", "de-DE", "fr-FR", "es-ES", "it-IT"];
+    let eleven = [
+        "en-US", "de-DE", "fr-FR", "es-ES", "it-IT", "ja-JP", "ko-KR", "pt-BR", "nl-NL", "sv-SE", "da-DK",
+    ];
+    for (mode, recognition, languages) in [
+        (LanguageIdMode::AtStart, RecognitionMode::Conversation, &five[..]),
+        (LanguageIdMode::Continuous, RecognitionMode::Conversation, &eleven[..]),
+        (LanguageIdMode::AtStart, RecognitionMode::Conversation, &[][..]),
+        (
+            LanguageIdMode::AtStart,
+            RecognitionMode::Conversation,
+            &["en-US", "de_DE"][..],
+        ),
+        (
+            LanguageIdMode::AtStart,
+            RecognitionMode::Conversation,
+            &["en-US", "EN-us"][..],
+        ),
+        (
+            LanguageIdMode::Continuous,
+            RecognitionMode::Interactive,
+            &["en-US", "de-DE"][..],
+        ),
+    ] {
+        let mut bad = options(recognition);
+        bad.language_id = language_id(mode, languages);
+        cases.push(bad);
+    }
     for options in cases {
         let error = session(options.clone()).start(NOW, RID).unwrap_err();
         assert!(matches!(error, SpeechError::Configuration(_)), "{options:?}: {error:?}");

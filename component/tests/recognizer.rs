@@ -14,7 +14,7 @@ use azspeech_component::bindings::exports::azspeech::core::link::{
 };
 use azspeech_component::bindings::exports::azspeech::core::messages::WsMessage;
 use azspeech_component::bindings::exports::azspeech::core::recognition::{
-    AudioFormat, OutputFormat, RecognitionEvent, RecognitionMode, RecognitionOptions,
+    AudioFormat, LanguageId, LanguageIdMode, OutputFormat, RecognitionEvent, RecognitionMode, RecognitionOptions,
 };
 use azspeech_component::bindings::exports::azspeech::core::types::SpeechError;
 use azspeech_component::config;
@@ -63,6 +63,7 @@ fn options() -> RecognitionOptions {
             channels: 1,
         },
         max_unacknowledged_ms: None,
+        language_id: None,
     }
 }
 
@@ -677,6 +678,25 @@ fn backpressure_bounds_unacknowledged_audio() {
     assert_eq!(pushed, 30 * RATE, "30 s of audio may wait for acknowledgement");
     let refusal = recognizer.push_audio(0, 3200).unwrap_err();
     assert_eq!((refusal.pushed_bytes, refusal.acknowledged_bytes), (30 * RATE, 0));
+}
+
+/// Language identification is announced in the URL (`lidEnabled=true`), as the SDK does.
+#[test]
+fn language_identification_is_enabled_in_the_url() {
+    let plain = new_recognizer(key_settings(), policy());
+    let url = plain.poll_connect(0).unwrap().plan.url;
+    assert!(!url.contains("lidEnabled"), "{url}");
+    let mut lid = options();
+    lid.language_id = Some(LanguageId {
+        languages: vec!["en-US".into(), "de-DE".into()],
+        mode: LanguageIdMode::AtStart,
+    });
+    let recognizer = Recognizer::new(key_settings(), lid, &policy());
+    let url = recognizer.poll_connect(0).unwrap().plan.url;
+    assert_eq!(
+        url,
+        "ws://127.0.0.1:5000/speech/recognition/conversation/cognitiveservices/v1?language=en-US&lidEnabled=true"
+    );
 }
 
 #[test]

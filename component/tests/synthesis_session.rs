@@ -44,6 +44,10 @@ fn options() -> SynthesisOptions {
         language: "en-US".into(),
         rate: None,
         pitch: None,
+        volume: None,
+        style: None,
+        style_degree: None,
+        role: None,
         word_boundaries: false,
         sentence_boundaries: false,
         punctuation_boundaries: false,
@@ -217,6 +221,82 @@ fn prosody_voice_and_language_options() {
         let session = SynthesisSession::new(settings(), changed.clone());
         let error = session.speak_text(NOW, RID, "Hi").unwrap_err();
         assert!(matches!(error, SpeechError::Configuration(_)), "{changed:?}: {error:?}");
+    }
+}
+
+/// Style, degree, role and volume: built into `mstts:express-as` and `prosody` (escaped,
+/// validated), and bad values are configuration errors that name the fix.
+#[test]
+fn expression_options_build_express_as_and_volume() {
+    type Case = (fn(&mut SynthesisOptions), &'static str);
+    let built: [Case; 4] = [
+        (
+            |o| {
+                o.style = Some("cheerful".into());
+                o.style_degree = Some(1.5);
+                o.role = Some("youngadultfemale".into());
+                o.volume = Some("+20%".into());
+            },
+            "<voice name='VOICE'><mstts:express-as style='cheerful' styledegree='1.5' role='YoungAdultFemale'><prosody volume='+20%'>Hi</prosody></mstts:express-as></voice></speak>",
+        ),
+        (
+            |o| o.style = Some(" narration-professional ".into()),
+            "<voice name='VOICE'><mstts:express-as style='narration-professional'>Hi</mstts:express-as></voice></speak>",
+        ),
+        (
+            |o| {
+                o.volume = Some("x-soft".into());
+                o.rate = Some("slow".into());
+            },
+            "<voice name='VOICE'><prosody rate='slow' volume='x-soft'>Hi</prosody></voice></speak>",
+        ),
+        (
+            |o| o.volume = Some("   ".into()),
+            "<voice name='VOICE'>Hi</voice></speak>",
+        ),
+    ];
+    for (change, expected) in built {
+        let mut changed = options();
+        change(&mut changed);
+        let session = SynthesisSession::new(settings(), changed.clone());
+        let frames = session.speak_text(NOW, RID, "Hi").unwrap();
+        let expected = expected.replace("VOICE", &changed.voice);
+        assert!(
+            body(&frames[2]).ends_with(&expected),
+            "{changed:?}: {}",
+            body(&frames[2])
+        );
+    }
+    type Change = fn(&mut SynthesisOptions);
+    let bad: [(Change, &str); 7] = [
+        (|o| o.style = Some("'/><x a='".into()), "style must be a style name"),
+        (|o| o.style_degree = Some(1.0), "needs a style"),
+        (|o| o.role = Some("Girl".into()), "needs a style"),
+        (
+            |o| {
+                o.style = Some("sad".into());
+                o.style_degree = Some(3.0);
+            },
+            "between 0.01 and 2",
+        ),
+        (
+            |o| {
+                o.style = Some("sad".into());
+                o.role = Some("Grandma".into());
+            },
+            "YoungAdultFemale",
+        ),
+        (|o| o.volume = Some("loudest".into()), "volume must be"),
+        (|o| o.volume = Some("150".into()), "0 to 100"),
+    ];
+    for (change, says) in bad {
+        let mut changed = options();
+        change(&mut changed);
+        let session = SynthesisSession::new(settings(), changed.clone());
+        match session.speak_text(NOW, RID, "Hi").unwrap_err() {
+            SpeechError::Configuration(detail) => assert!(detail.message.contains(says), "{changed:?}: {detail:?}"),
+            other => panic!("{changed:?}: {other:?}"),
+        }
     }
 }
 

@@ -104,6 +104,7 @@ fn recognizer_per_chunk(runtime: &CoreRuntime) {
             channels: 1,
         },
         max_unacknowledged_ms: None,
+        language_id: None,
     };
     let policy = SessionPolicy {
         seed: 1,

@@ -31,6 +31,7 @@ use crate::core_runtime::{
 use crate::credentials::{CredentialBroker, EntraEnvironment, KeyRing, RetryPolicy};
 use crate::exit_code::ExitCode;
 use crate::explanation::Explanation;
+use crate::profile::Profile;
 use crate::secret::Secret;
 use crate::settings_input;
 use crate::speech::recognize::RecognitionAudio;
@@ -47,6 +48,9 @@ pub enum Error {
     /// A transport option is unusable (a `--connect-to` entry, the CA file).
     #[error("{0}")]
     Transport(String),
+    /// The settings profile cannot be read (or holds a secret); the message says what to do.
+    #[error("profile: {0}")]
+    Profile(crate::profile::ProfileError),
     /// A session failed: credential, network, service, audio input or output.
     #[error(transparent)]
     Session(Box<SessionError>),
@@ -78,7 +82,7 @@ impl Error {
     /// The exit code the `azspeech` CLI uses for this failure.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            Self::Configuration(_) | Self::Transport(_) => ExitCode::Configuration,
+            Self::Configuration(_) | Self::Transport(_) | Self::Profile(_) => ExitCode::Configuration,
             Self::Session(error) => error.exit_code(),
         }
     }
@@ -101,6 +105,7 @@ impl Error {
 #[derive(Default)]
 pub struct SpeechBuilder {
     read_environment: bool,
+    profile: Option<String>,
     settings: Vec<Setting>,
     primary_key: Option<Secret>,
     secondary_key: Option<Secret>,
@@ -129,6 +134,14 @@ impl SpeechBuilder {
     /// `AZSPEECH_CACHE_DIR` (see the README's table of variables).
     pub fn from_environment(mut self) -> Self {
         self.read_environment = true;
+        self
+    }
+
+    /// Read settings from this profile (`azspeech config set --profile NAME ...`) instead of
+    /// the one `SPEECH_PROFILE` names. Profiles are read with [`SpeechBuilder::from_environment`]
+    /// or when named here; flags and the environment take precedence over them.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
         self
     }
 
@@ -217,11 +230,15 @@ impl SpeechBuilder {
         };
         let mut instance = core.instantiate()?;
         let secret_names = instance.secret_names()?;
-        let mut inputs = if self.read_environment {
-            settings_input::from_environment(std::env::vars_os(), &secret_names)
+        let (profile, mut inputs) = if self.read_environment || self.profile.is_some() {
+            settings_input::load_profile(self.profile.as_deref(), |name| std::env::var(name).ok(), &secret_names)
+                .map_err(Error::Profile)?
         } else {
-            Vec::new()
+            (Profile::default(), Vec::new())
         };
+        if self.read_environment {
+            inputs.extend(settings_input::from_environment(std::env::vars_os(), &secret_names));
+        }
         if let Some(refused) = self.settings.iter().find(|s| secret_names.contains(&s.name)) {
             return Err(Error::Configuration(ConfigError {
                 code: crate::core_runtime::ConfigErrorCode::InvalidValue,
@@ -249,6 +266,7 @@ impl SpeechBuilder {
             core,
             instance,
             settings,
+            profile,
         })
     }
 
@@ -308,6 +326,8 @@ pub struct Resolution {
     pub instance: CoreInstance,
     /// The resolved settings.
     pub settings: Settings,
+    /// The profile whose settings were read (empty when none exists or none was read).
+    pub profile: Profile,
 }
 
 struct Shared {
@@ -396,6 +416,10 @@ impl Default for SynthesisOptions {
             language: String::new(),
             rate: None,
             pitch: None,
+            volume: None,
+            style: None,
+            style_degree: None,
+            role: None,
             word_boundaries: false,
             sentence_boundaries: false,
             punctuation_boundaries: false,
@@ -422,6 +446,7 @@ impl Default for RecognitionOptions {
                 channels: 1,
             },
             max_unacknowledged_ms: None,
+            language_id: None,
         }
     }
 }

@@ -30,8 +30,9 @@ pub use bindings::exports::azspeech::core::link::{
 };
 pub use bindings::exports::azspeech::core::messages::{PayloadRange, WsMessage};
 pub use bindings::exports::azspeech::core::recognition::{
-    Alternative, AudioFormat, Backpressure, OutputFormat, PartialResult, PhraseResult, Profanity, RecognitionEvent,
-    RecognitionMode, RecognitionOptions, RecognitionStatus, RecognitionSummary, RecognizedWord,
+    Alternative, AudioFormat, Backpressure, LanguageId, LanguageIdMode, OutputFormat, PartialResult, PhraseResult,
+    Profanity, RecognitionEvent, RecognitionMode, RecognitionOptions, RecognitionStatus, RecognitionSummary,
+    RecognizedWord,
 };
 pub use bindings::exports::azspeech::core::synthesis::{
     AudioEncoding, Bookmark, Boundary, FormatInfo, RequestRestart, SynthesisEvent, SynthesisOptions, SynthesisSummary,
@@ -325,6 +326,14 @@ impl CoreInstance {
             .azspeech_core_synthesis()
             .call_describe_format(&mut self.store, name)
             .map_err(trap("synthesis.describe-format"))
+    }
+
+    /// `synthesis.list-formats`.
+    pub fn synthesis_list_formats(&mut self) -> Result<Vec<FormatInfo>, CoreError> {
+        self.core
+            .azspeech_core_synthesis()
+            .call_list_formats(&mut self.store)
+            .map_err(trap("synthesis.list-formats"))
     }
 
     /// `synthesis.wav-header`.

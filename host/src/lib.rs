@@ -102,6 +102,7 @@ pub mod core_runtime;
 pub mod credentials;
 pub mod exit_code;
 pub mod explanation;
+pub mod profile;
 pub mod secret;
 pub mod settings_input;
 pub mod speech;

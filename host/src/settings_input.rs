@@ -4,6 +4,7 @@
 //! value is present and non-blank crosses into the component.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 use crate::core_runtime::{Setting, SettingSource, SettingValue};
 
@@ -55,4 +56,47 @@ pub fn secret(name: &str, usable: bool) -> Setting {
         value: SettingValue::Secret(usable),
         source: SettingSource::Flag,
     }
+}
+
+/// Settings from a saved profile (source `profile`: the environment and flags override them).
+/// A profile never holds a secret: [`crate::profile::Profile::load`] refuses one, and so does the
+/// core if a host passes one anyway.
+pub fn from_profile(profile: &crate::profile::Profile) -> Vec<Setting> {
+    profile
+        .entries
+        .iter()
+        .map(|(name, value)| Setting {
+            name: name.clone(),
+            value: SettingValue::Text(value.clone()),
+            source: SettingSource::Profile,
+        })
+        .collect()
+}
+
+/// Load the profile chosen by `flag` (`--profile`), `SPEECH_PROFILE` or `default` from the XDG
+/// configuration directory, as settings with their source; the profile itself too, to say where
+/// the settings came from. `lookup` reads an environment variable. The CLI and the library's
+/// facade both call this.
+pub fn load_profile(
+    flag: Option<&str>,
+    lookup: impl Fn(&str) -> Option<String>,
+    secret_names: &[String],
+) -> Result<(crate::profile::Profile, Vec<Setting>), crate::profile::ProfileError> {
+    let (name, explicit) = crate::profile::chosen_name(flag, &lookup);
+    let dir = match crate::profile::profiles_dir(&lookup) {
+        Ok(dir) => dir,
+        Err(error) if explicit => return Err(error),
+        Err(_) => PathBuf::new(),
+    };
+    let profile = if dir.as_os_str().is_empty() {
+        crate::profile::Profile {
+            name,
+            path: PathBuf::new(),
+            entries: Vec::new(),
+        }
+    } else {
+        crate::profile::Profile::load(&dir, &name, explicit, secret_names)?
+    };
+    let settings = from_profile(&profile);
+    Ok((profile, settings))
 }

@@ -27,6 +27,9 @@ pub struct Voice {
     /// `Neural`, ...
     #[serde(default)]
     pub voice_type: String,
+    /// Speaking styles (`mstts:express-as style`), e.g. `cheerful`; absent for voices without.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub style_list: Vec<String>,
     /// Every other field, passed through for `--json`.
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
@@ -92,6 +95,40 @@ pub async fn fetch(
     parse(&body)
 }
 
+/// Which voices to keep: every given criterion must match (ASCII case-insensitive).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VoiceFilter {
+    /// A locale (`en-US`) or a language (`en`).
+    pub locale: Option<String>,
+    /// `Female`, `Male` or `Neutral`.
+    pub gender: Option<String>,
+    /// A style the voice has, e.g. `cheerful`.
+    pub style: Option<String>,
+}
+
+impl VoiceFilter {
+    /// Whether `voice` passes.
+    pub fn matches(&self, voice: &Voice) -> bool {
+        let locale_ok = self.locale.as_deref().is_none_or(|locale| {
+            voice.locale.eq_ignore_ascii_case(locale)
+                || voice
+                    .locale
+                    .split('-')
+                    .next()
+                    .is_some_and(|language| language.eq_ignore_ascii_case(locale))
+        });
+        let gender_ok = self
+            .gender
+            .as_deref()
+            .is_none_or(|gender| voice.gender.eq_ignore_ascii_case(gender));
+        let style_ok = self
+            .style
+            .as_deref()
+            .is_none_or(|style| voice.style_list.iter().any(|s| s.eq_ignore_ascii_case(style)));
+        locale_ok && gender_ok && style_ok
+    }
+}
+
 /// Parse the voices JSON array.
 pub fn parse(body: &str) -> Result<Vec<Voice>, VoicesError> {
     serde_json::from_str(body).map_err(|error| VoicesError::Body(error.to_string()))
@@ -110,6 +147,32 @@ mod tests {
         assert_eq!(voices[0].short_name, "en-US-AvaNeural");
         assert_eq!(voices[0].gender, "Female");
         assert_eq!(voices[0].extra["SampleRateHertz"], "24000");
+    }
+
+    #[test]
+    fn filters_combine() {
+        let body = r#"[{"ShortName":"en-US-AriaNeural","Gender":"Female","Locale":"en-US","StyleList":["cheerful","sad"]},
+            {"ShortName":"en-US-GuyNeural","Gender":"Male","Locale":"en-US","StyleList":["newscast"]},
+            {"ShortName":"de-DE-KatjaNeural","Gender":"Female","Locale":"de-DE"}]"#;
+        let voices = parse(body).expect("parses");
+        let names = |filter: VoiceFilter| -> Vec<&str> {
+            voices
+                .iter()
+                .filter(|v| filter.matches(v))
+                .map(|v| v.short_name.as_str())
+                .collect()
+        };
+        let f = |locale: Option<&str>, gender: Option<&str>, style: Option<&str>| VoiceFilter {
+            locale: locale.map(str::to_owned),
+            gender: gender.map(str::to_owned),
+            style: style.map(str::to_owned),
+        };
+        assert_eq!(names(f(None, None, None)).len(), 3);
+        assert_eq!(names(f(Some("en"), Some("female"), None)), ["en-US-AriaNeural"]);
+        assert_eq!(names(f(None, None, Some("Cheerful"))), ["en-US-AriaNeural"]);
+        assert_eq!(names(f(Some("de-de"), None, None)), ["de-DE-KatjaNeural"]);
+        assert!(names(f(Some("de-DE"), None, Some("cheerful"))).is_empty());
+        assert_eq!(voices[0].style_list, ["cheerful", "sad"]);
     }
 
     #[test]

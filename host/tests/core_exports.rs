@@ -45,6 +45,7 @@ fn loopback_settings() -> Settings {
         has_secondary_key: false,
         explanation: vec![],
         notes: vec![],
+        origins: vec![],
     }
 }
 
@@ -177,6 +178,7 @@ fn recognizer_exports() {
             channels: 1,
         },
         max_unacknowledged_ms: None,
+        language_id: None,
     };
     let recognizer = core
         .recognizer(&loopback_settings(), &options, &policy())
@@ -321,6 +323,10 @@ fn synthesizer_exports() {
         language: String::new(),
         rate: None,
         pitch: None,
+        volume: None,
+        style: None,
+        style_degree: None,
+        role: None,
         word_boundaries: true,
         sentence_boundaries: false,
         punctuation_boundaries: false,

@@ -29,11 +29,19 @@ test('config.resolve answers with settings or a config error, never a throw of a
   const settings = [
     { name: 'SPEECH_KEY', value: { tag: 'secret', val: true }, source: 'environment' },
     { name: 'SPEECH_REGION', value: { tag: 'text', val: 'westeurope' }, source: 'environment' },
+    { name: 'SPEECH_REGION', value: { tag: 'text', val: 'northeurope' }, source: 'profile' },
+    { name: 'SPEECH_LANGUAGE', value: { tag: 'text', val: 'de-DE' }, source: 'profile' },
   ];
   try {
     const resolved = core.config.resolve(settings);
     assert.equal(resolved.auth, 'key');
-    assert.equal(resolved.region, 'westeurope');
+    assert.equal(resolved.region, 'westeurope', 'the environment beats a profile');
+    assert.equal(resolved.language, 'de-DE');
+    assert.deepEqual(resolved.origins, [
+      ['SPEECH_KEY', 'environment'],
+      ['SPEECH_LANGUAGE', 'profile'],
+      ['SPEECH_REGION', 'environment'],
+    ]);
   } catch (error) {
     // jco throws a ComponentError whose payload is the WIT error value.
     assert.equal(error.payload?.code, 'not-implemented', String(error));

@@ -17,6 +17,16 @@ use crate::bindings::exports::azspeech::core::types::{
 /// Resolve settings into a configuration, or say what to fix.
 pub fn resolve(settings: &[Setting]) -> Result<Settings, ConfigError> {
     let vars = Variables::collect(settings);
+    if let Some(name) = vars.secret_from_profile(super::SECRET_NAMES) {
+        return Err(config_error(
+            ConfigErrorCode::InvalidValue,
+            Some(name),
+            format!("{name} came from a profile, but profiles hold settings, never secrets"),
+            format!(
+                "remove it from the profile (`azspeech config unset {name}`) and set {name} in the environment, use a credential source, or use Microsoft Entra ID"
+            ),
+        ));
+    }
     let mut notes = vars.unknown_variable_notes();
     let mut explanation: Vec<String> = vars
         .overridden()
@@ -99,6 +109,7 @@ pub fn resolve(settings: &[Setting]) -> Result<Settings, ConfigError> {
         has_secondary_key: secondary_key && decision.mode != AuthMode::Entra,
         explanation,
         notes,
+        origins: vars.origins(),
     })
 }
 

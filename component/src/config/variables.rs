@@ -24,6 +24,7 @@ pub const KNOWN_SPEECH_VARIABLES: &[&str] = &[
     "SPEECH_CLOUD",
     "SPEECH_ALLOW_HOST",
     "SPEECH_CREDENTIAL",
+    "SPEECH_PROFILE",
 ];
 
 /// Names other tools and samples use, and the azspeech variable they mean.
@@ -58,31 +59,41 @@ const LOOKALIKES: &[(&str, &str)] = &[
 #[derive(Clone, Copy)]
 struct Entry<'a> {
     value: &'a SettingValue,
-    from_flag: bool,
+    source: SettingSource,
 }
 
-/// The settings after flag precedence, looked up by name.
+/// How strongly a source wins: a flag over the environment over a profile.
+fn rank(source: SettingSource) -> u8 {
+    match source {
+        SettingSource::Profile => 0,
+        SettingSource::Environment => 1,
+        SettingSource::Flag => 2,
+    }
+}
+
+/// The settings after precedence (flag > environment > profile), looked up by name.
 pub struct Variables<'a> {
     entries: BTreeMap<&'a str, Entry<'a>>,
     overridden: Vec<&'a str>,
 }
 
 impl<'a> Variables<'a> {
-    /// Index `settings`: a flag beats an environment variable of the same name; among settings of
-    /// the same source the last one wins.
+    /// Index `settings`: a flag beats an environment variable of the same name, which beats a
+    /// profile's; among settings of the same source the last one wins.
     pub fn collect(settings: &'a [Setting]) -> Self {
         let mut entries: BTreeMap<&'a str, Entry<'a>> = BTreeMap::new();
         let mut overridden = Vec::new();
         for setting in settings {
-            let from_flag = matches!(setting.source, SettingSource::Flag);
             let entry = Entry {
                 value: &setting.value,
-                from_flag,
+                source: setting.source,
             };
             match entries.get(setting.name.as_str()) {
-                Some(previous) if previous.from_flag && !from_flag => {}
+                Some(previous) if rank(previous.source) > rank(entry.source) => {}
                 Some(previous) => {
-                    if from_flag && !previous.from_flag && !overridden.contains(&setting.name.as_str()) {
+                    let flag_over_environment = matches!(entry.source, SettingSource::Flag)
+                        && matches!(previous.source, SettingSource::Environment);
+                    if flag_over_environment && !overridden.contains(&setting.name.as_str()) {
                         overridden.push(setting.name.as_str());
                     }
                     entries.insert(setting.name.as_str(), entry);
@@ -95,6 +106,22 @@ impl<'a> Variables<'a> {
         Self { entries, overridden }
     }
 
+    /// Where each setting's winning value came from, by name.
+    pub fn origins(&self) -> Vec<(String, SettingSource)> {
+        self.entries
+            .iter()
+            .map(|(name, entry)| ((*name).to_owned(), entry.source))
+            .collect()
+    }
+
+    /// The first secret that came from a profile, if any: profiles hold settings only.
+    pub fn secret_from_profile(&self, secret_names: &[&str]) -> Option<&'a str> {
+        self.entries
+            .iter()
+            .find(|(name, entry)| matches!(entry.source, SettingSource::Profile) && secret_names.contains(name))
+            .map(|(name, _)| *name)
+    }
+
     /// Whether `name` is set at all (even blank).
     pub fn is_set(&self, name: &str) -> bool {
         self.entries.contains_key(name)
@@ -102,7 +129,9 @@ impl<'a> Variables<'a> {
 
     /// Whether the winning value of `name` came from a flag.
     pub fn from_flag(&self, name: &str) -> bool {
-        self.entries.get(name).is_some_and(|entry| entry.from_flag)
+        self.entries
+            .get(name)
+            .is_some_and(|entry| matches!(entry.source, SettingSource::Flag))
     }
 
     /// Names whose environment value a flag replaced.
@@ -110,12 +139,13 @@ impl<'a> Variables<'a> {
         &self.overridden
     }
 
-    /// `name` and where it came from, for messages: `SPEECH_REGION` or `SPEECH_REGION (flag)`.
+    /// `name` and where it came from, for messages: `SPEECH_REGION`,
+    /// `SPEECH_REGION (set by a flag)` or `SPEECH_REGION (from the profile)`.
     pub fn describe(&self, name: &str) -> String {
-        if self.from_flag(name) {
-            format!("{name} (set by a flag)")
-        } else {
-            name.to_owned()
+        match self.entries.get(name).map(|entry| entry.source) {
+            Some(SettingSource::Flag) => format!("{name} (set by a flag)"),
+            Some(SettingSource::Profile) => format!("{name} (from the profile)"),
+            _ => name.to_owned(),
         }
     }
 
@@ -256,6 +286,46 @@ mod tests {
             assert!(matches!(vars.text("SPEECH_REGION"), Ok(Some("eastus"))));
             assert!(vars.from_flag("SPEECH_REGION"));
         }
+    }
+
+    #[test]
+    fn precedence_is_flag_then_environment_then_profile() {
+        let region = |value: &str, source| setting("SPEECH_REGION", SettingValue::Text(value.into()), source);
+        let flag = region("eastus", SettingSource::Flag);
+        let env = region("westeurope", SettingSource::Environment);
+        let profile = region("northeurope", SettingSource::Profile);
+        let cases = [
+            (
+                vec![profile.clone(), env.clone(), flag.clone()],
+                "eastus",
+                SettingSource::Flag,
+            ),
+            (
+                vec![flag.clone(), profile.clone(), env.clone()],
+                "eastus",
+                SettingSource::Flag,
+            ),
+            (
+                vec![env.clone(), profile.clone()],
+                "westeurope",
+                SettingSource::Environment,
+            ),
+            (
+                vec![profile.clone(), env.clone()],
+                "westeurope",
+                SettingSource::Environment,
+            ),
+            (vec![profile.clone()], "northeurope", SettingSource::Profile),
+        ];
+        for (settings, want, source) in cases {
+            let vars = Variables::collect(&settings);
+            assert_eq!(vars.text("SPEECH_REGION").ok().flatten(), Some(want));
+            assert_eq!(vars.origins(), [("SPEECH_REGION".to_owned(), source)]);
+        }
+        assert_eq!(
+            Variables::collect(&[profile]).describe("SPEECH_REGION"),
+            "SPEECH_REGION (from the profile)"
+        );
     }
 
     #[test]

@@ -110,6 +110,12 @@ pub fn location(target: &Target, kind: RequestKind, language: &str) -> Location 
     }
 }
 
+/// `url` with `name=value` appended to its query (`value` percent-encoded).
+pub fn with_query(url: &str, name: &str, value: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{name}={}", percent_encode(value))
+}
+
 fn authority(host: &str, port: Option<u16>) -> String {
     match port {
         Some(port) => format!("{host}:{port}"),
@@ -139,5 +145,14 @@ mod tests {
         assert_eq!(percent_encode("en-US"), "en-US");
         assert_eq!(percent_encode("en US&key=1"), "en%20US%26key%3D1");
         assert_eq!(percent_encode("ü"), "%C3%BC");
+    }
+
+    #[test]
+    fn appended_query() {
+        assert_eq!(
+            with_query("ws://h/p?language=en-US", "lidEnabled", "true"),
+            "ws://h/p?language=en-US&lidEnabled=true"
+        );
+        assert_eq!(with_query("ws://h/p", "a", "b c"), "ws://h/p?a=b%20c");
     }
 }

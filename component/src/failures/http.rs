@@ -253,6 +253,7 @@ mod tests {
             has_secondary_key: false,
             explanation: Vec::new(),
             notes: Vec::new(),
+            origins: Vec::new(),
         }
     }
 

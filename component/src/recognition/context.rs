@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::options::Checked;
-use crate::bindings::exports::azspeech::core::recognition::{OutputFormat, Profanity, RecognitionMode};
+use crate::bindings::exports::azspeech::core::recognition::{LanguageIdMode, OutputFormat, Profanity, RecognitionMode};
 use crate::wire::{self, OsInfo, SystemInfo};
 
 #[derive(Serialize)]
@@ -63,6 +63,8 @@ pub fn speech_config(options: &Checked) -> String {
 struct SpeechContext<'a> {
     phrase_detection: PhraseDetection<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    language_id: Option<LanguageIdSection<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     dgi: Option<Dgi<'a>>,
     audio: ContextAudio,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -112,10 +114,38 @@ struct StreamOffset {
     offset: String,
 }
 
+/// The `languageId` section, as the Speech SDK sends it (usp.md §4.3).
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LanguageIdSection<'a> {
+    languages: &'a [String],
+    mode: &'static str,
+    on_success: Action,
+    on_unknown: Action,
+    priority: &'static str,
+}
+
+#[derive(Serialize)]
+struct Action {
+    action: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct PhraseOutput {
-    format: &'static str,
-    detailed: DetailedOptions,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detailed: Option<DetailedOptions>,
+    /// `{"resultType":"Always"}` with language identification, so every phrase says its language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phrase_results: Option<PhraseResults>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhraseResults {
+    result_type: &'static str,
 }
 
 #[derive(Serialize)]
@@ -150,7 +180,7 @@ pub fn mode_name(mode: RecognitionMode) -> &'static str {
 }
 
 /// The `speech.context` body of a turn. Key order follows the Python SDK: `phraseDetection`,
-/// (`dgi`), `audio`, (`phraseOutput`), (`continuation`).
+/// (`languageId`), (`dgi`), `audio`, (`phraseOutput`), (`continuation`).
 pub fn speech_context(options: &Checked, resume: Option<Resume<'_>>) -> String {
     let profanity = options.profanity.map(|profanity| Enrichment {
         profanity: match profanity {
@@ -166,15 +196,28 @@ pub fn speech_context(options: &Checked, resume: Option<Resume<'_>>) -> String {
         }],
         bias: 1,
     });
-    let phrase_output = options.detailed_on_wire().then(|| {
+    let detailed = options.detailed_on_wire().then(|| {
         let mut wanted = vec!["WordTimings"];
         if matches!(options.format, OutputFormat::Detailed) {
             wanted.push("WordConfidence");
         }
-        PhraseOutput {
-            format: "Detailed",
-            detailed: DetailedOptions { options: wanted },
-        }
+        DetailedOptions { options: wanted }
+    });
+    let language_id = options.language_id.as_ref().map(|language_id| LanguageIdSection {
+        languages: &language_id.languages,
+        mode: match language_id.mode {
+            LanguageIdMode::AtStart => "DetectAtAudioStart",
+            LanguageIdMode::Continuous => "DetectContinuous",
+        },
+        on_success: Action { action: "Recognize" },
+        on_unknown: Action { action: "None" },
+        priority: "PrioritizeLatency",
+    });
+    let phrase_results = language_id.is_some().then_some(PhraseResults { result_type: "Always" });
+    let phrase_output = (detailed.is_some() || phrase_results.is_some()).then(|| PhraseOutput {
+        format: detailed.is_some().then_some("Detailed"),
+        detailed,
+        phrase_results,
     });
     let context = SpeechContext {
         phrase_detection: PhraseDetection {
@@ -182,6 +225,7 @@ pub fn speech_context(options: &Checked, resume: Option<Resume<'_>>) -> String {
             mode: mode_name(options.mode),
             enrichment: profanity,
         },
+        language_id,
         dgi,
         audio: ContextAudio {
             streams: BTreeMap::from([("1", None)]),

@@ -2,7 +2,7 @@
 
 use crate::bindings::exports::azspeech::core::config::Settings;
 use crate::bindings::exports::azspeech::core::recognition::{
-    AudioFormat, OutputFormat, Profanity, RecognitionMode, RecognitionOptions,
+    AudioFormat, LanguageId, LanguageIdMode, OutputFormat, Profanity, RecognitionMode, RecognitionOptions,
 };
 use crate::bindings::exports::azspeech::core::types::SpeechError;
 use crate::config::language::is_language_tag;
@@ -16,6 +16,10 @@ pub const MIN_MAX_UNACKNOWLEDGED_MS: u32 = 1_000;
 pub const MAX_PHRASE_CHARS: usize = 500;
 /// Most phrase-list entries.
 pub const MAX_PHRASES: usize = 1_000;
+/// Most candidate languages when the language is identified at the start of the audio.
+pub const MAX_AT_START_LANGUAGES: usize = 4;
+/// Most candidate languages when the language is identified continuously.
+pub const MAX_CONTINUOUS_LANGUAGES: usize = 10;
 
 /// Validated options: everything a session needs to build its messages.
 #[derive(Debug, Clone)]
@@ -40,6 +44,8 @@ pub struct Checked {
     pub block_align: u64,
     /// Most unacknowledged bytes.
     pub limit_bytes: u64,
+    /// Language identification, checked.
+    pub language_id: Option<LanguageId>,
 }
 
 impl Checked {
@@ -107,6 +113,10 @@ pub fn check(settings: &Settings, options: &RecognitionOptions) -> Result<Checke
         }
         phrases.push(phrase.to_owned());
     }
+    let language_id = match &options.language_id {
+        Some(language_id) => Some(check_language_id(language_id, options.mode)?),
+        None => None,
+    };
     let block_align = 2u64;
     let byte_rate = u64::from(sample_rate).saturating_mul(block_align);
     Ok(Checked {
@@ -120,5 +130,55 @@ pub fn check(settings: &Settings, options: &RecognitionOptions) -> Result<Checke
         byte_rate,
         block_align,
         limit_bytes: u64::from(max_ms).saturating_mul(byte_rate) / 1000,
+        language_id,
+    })
+}
+
+/// Check language identification against the service's limits: 1 to 4 candidates at the
+/// start of the audio, 1 to 10 continuously (in a continuous mode only), each a language tag
+/// given once.
+fn check_language_id(language_id: &LanguageId, mode: RecognitionMode) -> Result<LanguageId, SpeechError> {
+    let (limit, mode_name) = match language_id.mode {
+        LanguageIdMode::AtStart => (MAX_AT_START_LANGUAGES, "at-start"),
+        LanguageIdMode::Continuous => (MAX_CONTINUOUS_LANGUAGES, "continuous"),
+    };
+    let count = language_id.languages.len();
+    if count == 0 || count > limit {
+        return Err(wire::configuration(
+            format!("{mode_name} language identification takes 1 to {limit} candidate languages, not {count}"),
+            &format!(
+                "give at most {MAX_AT_START_LANGUAGES} languages at the start of the audio, or at most {MAX_CONTINUOUS_LANGUAGES} with continuous identification"
+            ),
+        ));
+    }
+    if matches!(language_id.mode, LanguageIdMode::Continuous) && matches!(mode, RecognitionMode::Interactive) {
+        return Err(wire::configuration(
+            "continuous language identification needs continuous recognition, not a single utterance".to_owned(),
+            "identify the language at the start of the audio for a single utterance",
+        ));
+    }
+    let mut languages: Vec<String> = Vec::with_capacity(count);
+    for language in &language_id.languages {
+        let language = language.trim();
+        if !is_language_tag(language) {
+            return Err(wire::configuration(
+                format!(
+                    "candidate language `{}` is not a language tag",
+                    crate::failures::excerpt(language)
+                ),
+                "give each candidate as a locale such as en-US, de-DE or fr-FR",
+            ));
+        }
+        if languages.iter().any(|seen| seen.eq_ignore_ascii_case(language)) {
+            return Err(wire::configuration(
+                format!("candidate language `{language}` is given twice"),
+                "name each candidate language once",
+            ));
+        }
+        languages.push(language.to_owned());
+    }
+    Ok(LanguageId {
+        languages,
+        mode: language_id.mode,
     })
 }

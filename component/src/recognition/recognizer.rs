@@ -174,7 +174,14 @@ impl Recognizer {
         let wants = inner.wants_connection();
         let inner = &mut *inner;
         match inner.link.poll_connect(now, &inner.settings, wants)? {
-            Ok(request) => {
+            Ok(mut request) => {
+                if inner
+                    .checked
+                    .as_ref()
+                    .is_some_and(|checked| checked.language_id.is_some())
+                {
+                    request.plan.url = crate::connection::urls::with_query(&request.plan.url, "lidEnabled", "true");
+                }
                 let notice = SessionNotice::Connecting(request.attempt);
                 inner.events.push_back(RecognitionEvent::Notice(notice));
                 Some(request)

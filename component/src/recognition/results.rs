@@ -77,14 +77,30 @@ pub fn phrase(body: &str, base: &TurnBase) -> Result<(PhraseResult, u64), Speech
             text.clone_from(&best.display);
         }
     }
+    let language = primary_language(&value).map_err(&error)?;
     let result = PhraseResult {
         status,
         text,
         offset: base.absolute(offset),
         duration,
         alternatives,
+        language,
     };
     Ok((result, offset.saturating_add(duration)))
+}
+
+/// `PrimaryLanguage.Language` (language identification), none when absent or `Unknown`.
+fn primary_language(value: &Value) -> Result<Option<String>, String> {
+    let Some(primary) = value.get("PrimaryLanguage") else {
+        return Ok(None);
+    };
+    if !primary.is_object() {
+        return Err("`PrimaryLanguage` is not an object".to_owned());
+    }
+    Ok(json::string(primary, "Language")?
+        .map(str::trim)
+        .filter(|language| !language.is_empty() && !language.eq_ignore_ascii_case("unknown"))
+        .map(str::to_owned))
 }
 
 fn alternative(entry: &Value, base: &TurnBase) -> Result<Alternative, String> {

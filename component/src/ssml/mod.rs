@@ -7,10 +7,12 @@
 //! - [`check`](mod@check): a small well-formedness checker with errors that give the byte offset.
 
 pub mod check;
+pub mod expression;
 
 use core::fmt;
 
 pub use check::check;
+pub use expression::Expression;
 
 /// The root element's namespaces, exactly as the Speech SDK writes them.
 pub const SPEAK_OPEN_PREFIX: &str = "<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xmlns:mstts='http://www.w3.org/2001/mstts' xmlns:emo='http://www.w3.org/2009/10/emotionml' xml:lang='";
@@ -96,14 +98,18 @@ pub struct Voice<'a> {
     pub rate: Option<&'a str>,
     /// `<prosody pitch>`, already validated ([`check_pitch`]).
     pub pitch: Option<&'a str>,
+    /// `<prosody volume>`, already validated ([`expression::check_volume`]).
+    pub volume: Option<&'a str>,
+    /// `<mstts:express-as>`, already validated ([`expression::check`]).
+    pub expression: Option<Expression<'a>>,
 }
 
-/// The SSML document for plain `text`, as the Speech SDK builds it, with an optional
-/// `<prosody>` element inside `<voice>`.
+/// The SSML document for plain `text`, as the Speech SDK builds it, with optional
+/// `<mstts:express-as>` and `<prosody>` elements inside `<voice>` (in that order).
 ///
 /// ```
 /// use azspeech_component::ssml::{build, Voice};
-/// let voice = Voice { name: "en-US-AriaNeural", language: "en-US", rate: None, pitch: None };
+/// let voice = Voice { name: "en-US-AriaNeural", language: "en-US", rate: None, pitch: None, volume: None, expression: None };
 /// assert!(build(&voice, "Hi & bye").ends_with("<voice name='en-US-AriaNeural'>Hi &amp; bye</voice></speak>"));
 /// ```
 pub fn build(voice: &Voice<'_>, text: &str) -> String {
@@ -113,31 +119,44 @@ pub fn build(voice: &Voice<'_>, text: &str) -> String {
     out.push_str("'><voice name='");
     out.push_str(&escape_attribute(voice.name));
     out.push_str("'>");
-    let prosody = voice.rate.is_some() || voice.pitch.is_some();
-    if prosody {
-        out.push_str("<prosody");
-        if let Some(rate) = voice.rate {
-            out.push_str(" rate='");
-            out.push_str(&escape_attribute(rate));
-            out.push('\'');
+    let attribute = |out: &mut String, name: &str, value: &str| {
+        out.push_str(&format!(" {name}='{}'", escape_attribute(value)));
+    };
+    if let Some(expression) = &voice.expression {
+        out.push_str("<mstts:express-as");
+        attribute(&mut out, "style", expression.style);
+        if let Some(degree) = expression.degree {
+            attribute(&mut out, "styledegree", &degree.to_string());
         }
-        if let Some(pitch) = voice.pitch {
-            out.push_str(" pitch='");
-            out.push_str(&escape_attribute(pitch));
-            out.push('\'');
+        if let Some(role) = expression.role {
+            attribute(&mut out, "role", role);
+        }
+        out.push('>');
+    }
+    let prosody = [("rate", voice.rate), ("pitch", voice.pitch), ("volume", voice.volume)];
+    let has_prosody = prosody.iter().any(|(_, value)| value.is_some());
+    if has_prosody {
+        out.push_str("<prosody");
+        for (name, value) in prosody {
+            if let Some(value) = value {
+                attribute(&mut out, name, value);
+            }
         }
         out.push('>');
     }
     out.push_str(&escape_text(text));
-    if prosody {
+    if has_prosody {
         out.push_str("</prosody>");
+    }
+    if voice.expression.is_some() {
+        out.push_str("</mstts:express-as>");
     }
     out.push_str("</voice></speak>");
     out
 }
 
 /// `[+-]?digits[.digits]` followed by exactly `unit`; returns whether it matched.
-fn is_number_with(value: &str, unit: &str, signed: bool) -> bool {
+pub(crate) fn is_number_with(value: &str, unit: &str, signed: bool) -> bool {
     let Some(number) = value.strip_suffix(unit) else {
         return false;
     };
@@ -216,6 +235,8 @@ mod tests {
                     language: "en-US",
                     rate: None,
                     pitch: None,
+                    volume: None,
+                    expression: None,
                 },
                 input,
             );
@@ -233,10 +254,17 @@ mod tests {
                 language: "en-US",
                 rate: Some("+10%"),
                 pitch: Some("-2st"),
+                volume: Some("+20%"),
+                expression: Some(Expression {
+                    style: "cheerful",
+                    degree: Some(1.5),
+                    role: Some("Girl"),
+                }),
             },
             &text,
         );
-        assert!(built.contains("<prosody rate='+10%' pitch='-2st'>"));
+        assert!(built.contains("<voice name='en-US-AvaMultilingualNeural'><mstts:express-as style='cheerful' styledegree='1.5' role='Girl'><prosody rate='+10%' pitch='-2st' volume='+20%'>&lt;"));
+        assert!(built.ends_with("</prosody></mstts:express-as></voice></speak>"));
         assert_eq!(check(&built).map(|_| ()), Ok(()));
     }
 

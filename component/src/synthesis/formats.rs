@@ -146,14 +146,22 @@ pub fn lookup(name: &str) -> Result<&'static Format, SpeechError> {
 
 /// What `name` means on the wire and for the host.
 pub fn describe(name: &str) -> Result<FormatInfo, SpeechError> {
-    let format = lookup(name)?;
-    Ok(FormatInfo {
+    lookup(name).map(info)
+}
+
+/// Every known format, described, in the service's order.
+pub fn list() -> Vec<FormatInfo> {
+    FORMATS.iter().map(info).collect()
+}
+
+fn info(format: &Format) -> FormatInfo {
+    FormatInfo {
         name: format.name.to_owned(),
         wire_name: format.wire.to_owned(),
         encoding: format.encoding,
         sample_rate: format.sample_rate,
         needs_riff_header: format.riff,
-    })
+    }
 }
 
 /// The WAVE description of a PCM, µ-law or A-law format.

@@ -88,12 +88,19 @@ struct Checked<'a> {
     language: &'a str,
     rate: Option<&'a str>,
     pitch: Option<&'a str>,
+    volume: Option<&'a str>,
+    expression: Option<ssml::Expression<'a>>,
+}
+
+/// A non-blank option, trimmed.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|value| !value.is_empty())
 }
 
 fn ssml_option_error(what: &str, error: &SsmlError) -> SpeechError {
     wire::configuration(
         format!("synthesis {what}: {}", error.message),
-        "fix the synthesis option",
+        "fix the synthesis option as the message says",
     )
 }
 
@@ -153,12 +160,24 @@ impl SynthesisSession {
         if let Some(pitch) = pitch {
             ssml::check_pitch(pitch).map_err(|error| ssml_option_error("pitch", &error))?;
         }
+        let volume = given(&self.options.volume);
+        if let Some(volume) = volume {
+            ssml::expression::check_volume(volume).map_err(|error| ssml_option_error("volume", &error))?;
+        }
+        let expression = ssml::expression::check(
+            given(&self.options.style),
+            self.options.style_degree,
+            given(&self.options.role),
+        )
+        .map_err(|error| ssml_option_error("expression", &error))?;
         Ok(Checked {
             wire_format: format.wire,
             voice,
             language,
             rate,
             pitch,
+            volume,
+            expression,
         })
     }
 
@@ -185,6 +204,8 @@ impl SynthesisSession {
                 language: checked.language,
                 rate: checked.rate,
                 pitch: checked.pitch,
+                volume: checked.volume,
+                expression: checked.expression,
             },
             text,
         );

@@ -5,6 +5,7 @@
 use super::{ConfigFlags, TransportFlags};
 use azspeech_host::core_runtime::{ConfigError, CoreError};
 use azspeech_host::exit_code::ExitCode;
+use azspeech_host::profile::ProfileError;
 use azspeech_host::speech::SessionTuning;
 use azspeech_host::transport::options::parse_connect_to;
 use azspeech_host::{Error, Resolution, Speech, SpeechBuilder};
@@ -48,6 +49,9 @@ pub(crate) fn config_error_text(error: &ConfigError) -> String {
 /// The library's builder with the environment, then `config` and `transport` flags on top.
 pub(crate) fn builder(config: &ConfigFlags, transport: &TransportFlags) -> Result<SpeechBuilder, SetupFailure> {
     let mut builder = Speech::builder().from_environment().settings(config.as_settings());
+    if let Some(profile) = &config.profile {
+        builder = builder.profile(profile);
+    }
     for entry in &transport.connect_to {
         let (host, addr) = parse_connect_to(entry).map_err(|error| SetupFailure {
             message: error.to_string(),
@@ -81,6 +85,14 @@ pub(crate) fn resolve(config: &ConfigFlags) -> Result<Result<Resolution, ConfigE
         Ok(resolution) => Ok(Ok(resolution)),
         Err(Error::Configuration(error)) => Ok(Err(error)),
         Err(error) => Err(error.into()),
+    }
+}
+
+/// A profile that cannot be read, as a configuration failure.
+pub(crate) fn profile_failure(error: ProfileError) -> SetupFailure {
+    SetupFailure {
+        message: format!("azspeech: profile: {error}"),
+        code: ExitCode::Configuration,
     }
 }
 

@@ -6,9 +6,12 @@ use serde_json::json;
 use super::ConfigFlags;
 use super::TransportFlags;
 use super::context::{self, SetupFailure};
-use azspeech_host::core_runtime::{ConfigError, ConnectionPlan, FailureDetail, Level, Settings, SpeechError};
+use azspeech_host::core_runtime::{
+    ConfigError, ConnectionPlan, FailureDetail, Level, SettingSource, Settings, SpeechError,
+};
 use azspeech_host::exit_code::ExitCode;
 use azspeech_host::explanation::{Explanation, config_error_json, describe_auth};
+use azspeech_host::profile::Profile;
 use azspeech_host::transport::websocket::ConnectError;
 
 /// Arguments of `azspeech doctor`.
@@ -31,6 +34,7 @@ pub(crate) struct DoctorArgs {
 /// What doctor found, ready to print.
 struct Report {
     explanation: Explanation,
+    profile: Profile,
     probes: Vec<Probe>,
 }
 
@@ -136,6 +140,7 @@ fn diagnose(args: &DoctorArgs) -> Result<Result<Report, ConfigError>, SetupFailu
         Err(error) => return Ok(Err(error)),
     };
     let core = &mut resolved.instance;
+    let profile = std::mem::take(&mut resolved.profile);
     let explanation = match Explanation::of(core, resolved.settings)? {
         Ok(explanation) => explanation,
         Err(error) => return Ok(Err(error)),
@@ -146,7 +151,11 @@ fn diagnose(args: &DoctorArgs) -> Result<Result<Report, ConfigError>, SetupFailu
     } else {
         vec![]
     };
-    Ok(Ok(Report { explanation, probes }))
+    Ok(Ok(Report {
+        explanation,
+        profile,
+        probes,
+    }))
 }
 
 fn probe(
@@ -205,6 +214,17 @@ fn probe(
 fn print_json(report: &Report) {
     let mut value = report.explanation.to_json();
     value["probe"] = report.probes.iter().map(Probe::json).collect();
+    let profile = &report.profile;
+    value["profile"] = json!({"name": profile.name, "path": profile.path.display().to_string(),
+                              "exists": profile.path.is_file()});
+    value["origins"] = report
+        .explanation
+        .settings
+        .origins
+        .iter()
+        .map(|(name, source)| (name.clone(), json!(origin_text(*source, profile))))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
     println!("{value}");
 }
 
@@ -226,6 +246,13 @@ fn print_text(report: &Report) {
     println!("              {}", describe_auth(&plans.stt.auth));
     println!("  tts:        {}", plans.tts.url);
     println!("              {}", describe_auth(&plans.tts.auth));
+    println!("  profile:    {}", profile_text(&report.profile));
+    if !s.origins.is_empty() {
+        println!("settings from:");
+        for (name, source) in &s.origins {
+            println!("  {name:<22} {}", origin_text(*source, &report.profile));
+        }
+    }
     if !s.explanation.is_empty() {
         println!("why:");
         for line in &s.explanation {
@@ -246,5 +273,23 @@ fn print_text(report: &Report) {
                 println!("      fix: {}", finding.fix);
             }
         }
+    }
+}
+
+/// The profile line: its name and file, or that none is saved.
+fn profile_text(profile: &Profile) -> String {
+    if profile.path.is_file() {
+        format!("{} ({})", profile.name, profile.path.display())
+    } else {
+        format!("{} (none saved; `azspeech config set` creates it)", profile.name)
+    }
+}
+
+/// Where a setting came from: `flag`, `environment` or `profile NAME`.
+fn origin_text(source: SettingSource, profile: &Profile) -> String {
+    match source {
+        SettingSource::Flag => "flag".to_owned(),
+        SettingSource::Environment => "environment".to_owned(),
+        SettingSource::Profile => format!("profile {}", profile.name),
     }
 }

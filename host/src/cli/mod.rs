@@ -1,12 +1,17 @@
 //! The `azspeech` command line: argument parsing and dispatch to one module per subcommand.
 
 mod component_export;
+mod config;
 mod context;
 #[cfg(feature = "emulator")]
 mod demo;
 mod doctor;
 #[cfg(feature = "emulator")]
 mod emulator;
+mod examples;
+mod expression;
+mod language_id;
+mod shell;
 mod stt;
 mod token;
 mod transcript;
@@ -60,6 +65,10 @@ pub(crate) struct ConfigFlags {
     /// or azure-cli (overrides SPEECH_CREDENTIAL).
     #[arg(long)]
     pub credential: Option<String>,
+    /// Saved settings profile to use (overrides SPEECH_PROFILE; default: `default`). Flags and
+    /// environment variables override the profile's settings (see `azspeech config`).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 impl ConfigFlags {
@@ -145,21 +154,38 @@ pub(crate) fn parse_pace(text: &str) -> Result<PaceFlag, String> {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Synthesize text or SSML to audio (WAV, MP3, Ogg...), written as it arrives; --play for a speaker.
+    #[command(after_help = examples::TTS)]
     Tts(tts::TtsArgs),
     /// Recognize speech in a WAV file, stdin or (--mic) a microphone; text, JSON, SRT or WebVTT as results arrive.
+    #[command(after_help = examples::STT)]
     Stt(stt::SttArgs),
     /// List the voices of the configured resource (regional or custom-domain endpoint).
+    #[command(after_help = examples::VOICES)]
     Voices(voices::VoicesArgs),
-    /// Explain the configuration: mode, why, URLs and findings.
+    /// Explain the configuration: mode, why, URLs, where each setting came from, and findings.
+    #[command(after_help = examples::DOCTOR)]
     Doctor(doctor::DoctorArgs),
+    /// Save settings in a profile (`config set SPEECH_REGION westeurope`); never secrets.
+    #[command(after_help = examples::CONFIG)]
+    Config(config::ConfigArgs),
     /// Print the auth header a request would carry, masked (first 4 characters and the length).
+    #[command(after_help = examples::TOKEN)]
     Token(token::TokenArgs),
     /// Run the local Azure Speech emulator on 127.0.0.1 (no Azure account needed).
+    #[command(after_help = examples::EMULATOR)]
     Emulator(EmulatorArgs),
     /// TTS -> WAV -> STT round trip on the built-in emulator, no Azure account needed.
+    #[command(after_help = examples::DEMO)]
     Demo(DemoArgs),
     /// Write the core WebAssembly component and its WIT, for jco, wasmtime-py and other runtimes.
+    #[command(after_help = examples::COMPONENT)]
     Component(component_export::ComponentArgs),
+    /// Print shell completions: bash, zsh, fish or powershell.
+    #[command(after_help = examples::COMPLETIONS)]
+    Completions(shell::CompletionsArgs),
+    /// Print the man page (or write every page with --dir).
+    #[command(after_help = examples::MAN)]
+    Man(shell::ManArgs),
 }
 
 /// Arguments of `azspeech emulator` (a placeholder when the `emulator` feature is off).
@@ -201,6 +227,9 @@ pub(crate) fn main() -> ExitCode {
     init_logging(&cli.log_level);
     match &cli.command {
         Command::Doctor(args) => doctor::run(args),
+        Command::Config(args) => config::run(args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man(args) => shell::man(args),
         Command::Component(args) => component_export::run(args),
         Command::Token(args) => token::run(args),
         Command::Voices(args) => voices::run(args),
@@ -233,6 +262,31 @@ fn init_logging(level: &str) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour_on_stderr(
+            std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            std::env::var_os("NO_COLOR"),
+        ))
         .with_target(true)
         .try_init();
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set to anything non-empty
+/// (<https://no-color.org>): logs written to a file or a pipe (the emulator's too) carry no
+/// escape codes.
+fn colour_on_stderr(is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    is_terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_needs_a_terminal_and_no_no_color() {
+        assert!(colour_on_stderr(true, None));
+        assert!(colour_on_stderr(true, Some("".into())));
+        assert!(!colour_on_stderr(true, Some("1".into())));
+        assert!(!colour_on_stderr(false, None));
+        assert!(!colour_on_stderr(false, Some("1".into())));
+    }
 }

@@ -58,6 +58,9 @@ pub(crate) struct SttArgs {
     /// A phrase to bias recognition towards (repeatable).
     #[arg(long = "phrase")]
     pub phrases: Vec<String>,
+    /// Language identification.
+    #[command(flatten)]
+    pub language_id: super::language_id::LanguageIdFlags,
     /// How fast a file's audio is sent: `max` (the default: as fast as the service
     /// acknowledges, at most 30 s ahead of it, so results come sooner and memory stays
     /// bounded), `realtime`, or a factor such as `2` (twice real time, like a live stream).
@@ -188,6 +191,7 @@ fn run_session<S: RecognitionAudio>(
             channels: 1,
         },
         max_unacknowledged_ms: None,
+        language_id: args.language_id.language_id(),
     };
     let progress = progress_bar(announced_ms);
     let mut printer = Printer::new(args.format, Box::new(std::io::stdout()));

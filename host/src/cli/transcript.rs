@@ -56,17 +56,26 @@ impl Printer {
         if phrase.status != RecognitionStatus::Success {
             return;
         }
+        let language = phrase.language.as_deref().map(shown_language);
         match self.format {
-            SttFormat::Text => self.write(&format!("{}\n", phrase.text)),
+            SttFormat::Text => self.write(&format!("{}{}\n", language_prefix(language.as_deref()), phrase.text)),
             SttFormat::Json => self.write(&format!("{}\n", phrase_json(phrase))),
             SttFormat::Srt | SttFormat::Vtt => {
                 let cues = subtitles::cues(&phrase_words(phrase));
                 let mut text = String::new();
-                for cue in cues {
+                for mut cue in cues {
                     self.cue_index += 1;
                     text.push_str(&match self.format {
-                        SttFormat::Srt => subtitles::srt_cue(self.cue_index, &cue),
-                        _ => subtitles::vtt_cue(&cue),
+                        SttFormat::Srt => {
+                            cue.text.insert_str(0, &language_prefix(language.as_deref()));
+                            subtitles::srt_cue(self.cue_index, &cue)
+                        }
+                        _ => {
+                            if let Some(language) = &language {
+                                cue.text = format!("<lang {language}>{}</lang>", cue.text);
+                            }
+                            subtitles::vtt_cue(&cue)
+                        }
                     });
                 }
                 self.write(&text);
@@ -76,6 +85,23 @@ impl Printer {
 
     /// The end of the results.
     pub(crate) fn finish(&mut self) {}
+}
+
+/// How an identified language is labelled: text and SRT prefix each phrase (each cue) with
+/// `[de-DE] `; JSON has a `language` field; WebVTT wraps each cue's text in the standard language
+/// span `<lang de-DE>…</lang>`.
+fn language_prefix(language: Option<&str>) -> String {
+    language.map(|language| format!("[{language}] ")).unwrap_or_default()
+}
+
+/// The language as printed: only the characters of a language tag, since it comes from the
+/// service and ends up inside subtitle markup.
+fn shown_language(language: &str) -> String {
+    language
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(35)
+        .collect()
 }
 
 /// The phrase's words with display text where it lines up; the whole phrase as one word when
@@ -112,6 +138,7 @@ fn phrase_json(phrase: &PhraseResult) -> serde_json::Value {
         "duration_ms": phrase.duration / 10_000,
         "confidence": best.map(|b| b.confidence),
         "lexical": best.map(|b| b.lexical.as_str()),
+        "language": phrase.language.as_deref().map(shown_language),
         "words": best.map(|b| b.words.iter().map(|w| json!({
             "word": w.word, "offset": w.offset, "duration": w.duration, "confidence": w.confidence,
         })).collect::<Vec<_>>()).unwrap_or_default(),

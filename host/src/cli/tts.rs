@@ -53,6 +53,12 @@ pub(crate) struct TtsArgs {
     /// Pitch (SSML prosody), e.g. -2st or high.
     #[arg(long)]
     pub pitch: Option<String>,
+    /// Voice expression: style, style degree, role, volume.
+    #[command(flatten)]
+    pub expression: super::expression::ExpressionFlags,
+    /// List the output formats (for --format) and exit.
+    #[arg(long, exclusive = true)]
+    pub list_formats: bool,
     /// Print word and sentence boundaries with audio offsets.
     #[arg(long, value_enum)]
     pub events: Option<EventsFormat>,
@@ -120,6 +126,9 @@ fn failure(error: SessionError) -> SetupFailure {
 }
 
 fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
+    if args.list_formats {
+        return super::expression::print_formats().map(|_| ());
+    }
     let input = read_input(args)?;
     let speech = context::speech(&args.config, &args.transport, args.session.tuning(None))?;
     let mut core = speech.core().instantiate()?;
@@ -136,6 +145,10 @@ fn synthesize(args: &TtsArgs) -> Result<(), SetupFailure> {
         language: String::new(),
         rate: args.rate.clone(),
         pitch: args.pitch.clone(),
+        volume: args.expression.volume.clone(),
+        style: args.expression.style.clone(),
+        style_degree: args.expression.style_degree,
+        role: args.expression.role.clone(),
         word_boundaries: args.events.is_some() || args.srt.is_some(),
         sentence_boundaries: args.events.is_some(),
         punctuation_boundaries: false,

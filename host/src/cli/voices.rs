@@ -14,6 +14,12 @@ pub(crate) struct VoicesArgs {
     /// Only voices of this locale (e.g. en-US), or of this language (e.g. en).
     #[arg(long)]
     pub locale: Option<String>,
+    /// Only voices of this gender: female, male or neutral.
+    #[arg(long)]
+    pub gender: Option<String>,
+    /// Only voices that have this speaking style (for `tts --style`), e.g. cheerful.
+    #[arg(long)]
+    pub style: Option<String>,
     /// Print the service's JSON entries instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -85,21 +91,24 @@ fn list(args: &VoicesArgs) -> Result<(), SetupFailure> {
             });
         }
     };
-    if let Some(locale) = &args.locale {
-        let locale = locale.to_ascii_lowercase();
-        list.retain(|voice| {
-            let voice_locale = voice.locale.to_ascii_lowercase();
-            voice_locale == locale || voice_locale.split('-').next() == Some(locale.as_str())
-        });
-    }
+    let filter = voices::VoiceFilter {
+        locale: args.locale.clone(),
+        gender: args.gender.clone(),
+        style: args.style.clone(),
+    };
+    list.retain(|voice| filter.matches(voice));
     if args.json {
         let json = serde_json::to_string_pretty(&list).unwrap_or_else(|_| "[]".into());
         println!("{json}");
     } else {
         for voice in &list {
             println!(
-                "{:<40} {:<8} {:<8} {}",
-                voice.short_name, voice.locale, voice.gender, voice.voice_type
+                "{:<40} {:<8} {:<8} {:<8} {}",
+                voice.short_name,
+                voice.locale,
+                voice.gender,
+                voice.voice_type,
+                voice.style_list.join(",")
             );
         }
         eprintln!("{} voices", list.len());

@@ -7,22 +7,27 @@ use super::emulator::azspeech;
 
 /// Synthesize each sentence to 16 kHz mono PCM through `azspeech tts` against `env`.
 pub fn synthesized_pcm(env: &[(String, String)], dir: &Path, sentences: &[&str]) -> Vec<Vec<i16>> {
+    let voiced: Vec<(&str, Option<&str>)> = sentences.iter().map(|sentence| (*sentence, None)).collect();
+    synthesized_pcm_in_voices(env, dir, &voiced)
+}
+
+/// Synthesize each sentence in its voice (the configured one for none) to 16 kHz mono PCM.
+pub fn synthesized_pcm_in_voices(
+    env: &[(String, String)],
+    dir: &Path,
+    sentences: &[(&str, Option<&str>)],
+) -> Vec<Vec<i16>> {
     sentences
         .iter()
         .enumerate()
-        .map(|(index, sentence)| {
+        .map(|(index, (sentence, voice))| {
             let path = dir.join(format!("sentence-{index}.wav"));
-            let (code, _, stderr) = azspeech(
-                env,
-                &[
-                    "tts",
-                    sentence,
-                    "--format",
-                    "riff-16khz-16bit-mono-pcm",
-                    "-o",
-                    path.to_str().expect("utf8"),
-                ],
-            );
+            let path_arg = path.to_str().expect("utf8");
+            let mut args = vec!["tts", sentence, "--format", "riff-16khz-16bit-mono-pcm", "-o", path_arg];
+            if let Some(voice) = voice {
+                args.extend(["--voice", voice]);
+            }
+            let (code, _, stderr) = azspeech(env, &args);
             assert_eq!(code, Some(0), "{stderr}");
             hound::WavReader::open(&path)
                 .expect("wav")

@@ -129,9 +129,13 @@ impl Shared {
         // too, and the longest match wins.
         let max_whole = self.config.recognition.max_segment_ms as usize * dsp::RATE as usize / 1000;
         if (samples16.len() <= max_whole || rendered.sentences.len() < 2)
-            && !self
-                .registry
-                .register(&samples16, &rendered.text, &words, Source::Synthesized)
+            && !self.registry.register(
+                &samples16,
+                &rendered.text,
+                &words,
+                Source::Synthesized,
+                rendered.locale.as_deref(),
+            )
         {
             tracing::debug!(text = %rendered.text, "synthesized audio has no speech; not registered");
         }
@@ -170,6 +174,7 @@ impl Shared {
                 &sentence.text,
                 &sentence_words,
                 Source::Synthesized,
+                rendered.locale.as_deref(),
             );
         }
     }
@@ -319,7 +324,7 @@ fn register_fixture(registry: &Registry, wav: &[u8], transcript: &str) -> Result
     let wav = dsp::read_wav(wav).map_err(err)?;
     let samples = dsp::resample(&wav.samples, wav.rate, dsp::RATE);
     let words = synth::align(transcript, &samples, dsp::RATE);
-    if registry.register(&samples, transcript, &words, Source::Fixture) {
+    if registry.register(&samples, transcript, &words, Source::Fixture, None) {
         Ok(())
     } else {
         Err(err(

@@ -10,6 +10,7 @@ mod formats;
 mod hosts;
 mod identity;
 mod keys;
+mod languages;
 mod limits;
 mod log;
 mod recognizer;

@@ -77,6 +77,9 @@ pub(crate) struct Entry {
     /// Samples (16 kHz) from onset to the end of the last voiced frame.
     speech_len: usize,
     pub(crate) source: Source,
+    /// The locale it was spoken in (the synthesis voice's), when known: what language
+    /// identification reports for it.
+    pub(crate) locale: Option<String>,
 }
 
 /// The registry of known utterances.
@@ -126,8 +129,15 @@ fn find_onset(samples: &[i16], from: usize, end_of_audio: bool) -> Onset {
 
 impl Registry {
     /// Fingerprint and remember an utterance (16 kHz mono samples; word timings in samples of
-    /// `samples`). Returns `false` if it contains no speech.
-    pub(crate) fn register(&self, samples: &[i16], display: &str, words: &[Timed], source: Source) -> bool {
+    /// `samples`) spoken in `locale`, if known. Returns `false` if it contains no speech.
+    pub(crate) fn register(
+        &self,
+        samples: &[i16],
+        display: &str,
+        words: &[Timed],
+        source: Source,
+        locale: Option<&str>,
+    ) -> bool {
         let Onset::Found(onset) = find_onset(samples, 0, true) else {
             return false;
         };
@@ -162,6 +172,7 @@ impl Registry {
             features,
             speech_len,
             source,
+            locale: locale.map(str::to_owned),
         };
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         let duplicate = entries
@@ -216,6 +227,8 @@ pub(crate) struct Phrase {
     /// (lexical word, offset, duration), turn-relative ticks.
     pub(crate) words: Vec<(String, u64, u64)>,
     pub(crate) confidence: f64,
+    /// The locale the utterance was spoken in, when known (recognized phrases only).
+    pub(crate) locale: Option<String>,
 }
 
 /// What the detector found.
@@ -389,6 +402,7 @@ impl Detector {
             lexical: String::new(),
             words: Vec::new(),
             confidence: 0.0,
+            locale: None,
         }));
         self.covered = to.max(self.covered);
         self.scan = self.scan.max(self.covered);
@@ -565,6 +579,7 @@ impl Detector {
             lexical: String::new(),
             words: Vec::new(),
             confidence: 0.0,
+            locale: None,
         };
         self.emit_phrase(phrase, end.max(onset), events);
     }
@@ -592,6 +607,7 @@ impl Detector {
                 .map(|w| (w.lexical.clone(), onset + w.offset_ticks, w.duration_ticks))
                 .collect(),
             confidence: f64::from((1.0 - best.mean() / 15.0).clamp(0.5, 0.98)),
+            locale: entry.locale.clone(),
         };
         self.emit_phrase(phrase, seg.onset + entry.speech_len, events);
     }
@@ -631,8 +647,8 @@ mod tests {
         let registry = Arc::new(Registry::default());
         let (a, wa) = utterance("Hello world.");
         let (b, wb) = utterance("How are you today?");
-        assert!(registry.register(&a, "Hello world.", &wa, Source::Synthesized));
-        assert!(registry.register(&b, "How are you today?", &wb, Source::Synthesized));
+        assert!(registry.register(&a, "Hello world.", &wa, Source::Synthesized, None));
+        assert!(registry.register(&b, "How are you today?", &wb, Source::Synthesized, None));
         let mut stream = vec![0i16; 8000];
         stream.extend_from_slice(&a);
         stream.extend(std::iter::repeat_n(0, 16000));
@@ -656,7 +672,7 @@ mod tests {
     fn noise_is_no_match_and_silence_is_initial_silence() {
         let registry = Arc::new(Registry::default());
         let (a, wa) = utterance("Hello world.");
-        registry.register(&a, "Hello world.", &wa, Source::Synthesized);
+        registry.register(&a, "Hello world.", &wa, Source::Synthesized, None);
         let mut seed = 12345u64;
         let noise: Vec<i16> = (0..32000)
             .map(|_| {
@@ -685,7 +701,7 @@ mod tests {
     fn long_silence_is_acknowledged_and_offsets_stay_absolute() {
         let registry = Arc::new(Registry::default());
         let (a, wa) = utterance("After a long pause.");
-        registry.register(&a, "After a long pause.", &wa, Source::Synthesized);
+        registry.register(&a, "After a long pause.", &wa, Source::Synthesized, None);
         let mut detector = Detector::new(registry, RecognitionTuning::default(), true);
         let mut events = Vec::new();
         let silence = vec![0i16; 16000];

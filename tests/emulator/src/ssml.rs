@@ -388,6 +388,23 @@ mod tests {
         );
     }
 
+    /// What the core builds for `tts --style --style-degree --role --volume` (and the forms the
+    /// service documents) is accepted, and its text spoken.
+    #[test]
+    fn express_as_and_prosody_volume_are_accepted() {
+        let documents = [
+            "<speak version='1.0' xmlns='http://www.w3.org/2001/10/synthesis' xmlns:mstts='http://www.w3.org/2001/mstts' xmlns:emo='http://www.w3.org/2009/10/emotionml' xml:lang='en-US'><voice name='en-US-AriaNeural'><mstts:express-as style='cheerful' styledegree='1.5' role='YoungAdultFemale'><prosody rate='+10%' volume='+20%'>Great news &amp; more</prosody></mstts:express-as></voice></speak>",
+            r#"<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xmlns:mstts="https://www.w3.org/2001/mstts" xml:lang="en-US"><voice name="en-US-AriaNeural"><mstts:express-as style="sad"><prosody volume="x-soft">Great news &amp; more</prosody></mstts:express-as></voice></speak>"#,
+        ];
+        for ssml in documents {
+            let segments = parse(ssml, &builtin()).expect("parses");
+            assert!(
+                matches!(&segments[..], [Segment::Text { text, .. }] if text == "Great news & more"),
+                "{segments:?}"
+            );
+        }
+    }
+
     #[test]
     fn breaks_and_nesting() {
         let ssml = r#"<?xml version="1.0"?><speak version="1.0" xml:lang="en-US"><voice name="en-US-JennyNeural"><prosody rate="fast">One</prosody><break time="300ms"/><sub alias="two">2</sub> <!-- c --> three</voice></speak>"#;

@@ -11,6 +11,7 @@
 //! | `X-StreamId`, when present, a decimal number | 1002 |
 //! | `speech.config` first, once, JSON with `context.system.version` | 1007 |
 //! | `speech.context` starts each turn, JSON object, not during a turn, id not reused | 1007 / 1002 (reuse) |
+//! | `speech.context` `languageId`: 1–4 supported locales (`DetectAtAudioStart`), 1–10 (`DetectContinuous`) | 1007 |
 //! | audio only for a turn started by `speech.context` | 1007 |
 //! | first audio of a turn: `Content-Type: audio/x-wav`, 44-byte RIFF header, 16-bit PCM, matching `speech.config` | 1007 |
 //! | later audio: no `Content-Type`, ≤ 8192 bytes, whole sample frames; empty = end of audio | 1007 |
@@ -34,6 +35,7 @@ use crate::config::RecognitionTuning;
 use crate::dsp::{self, Resampler};
 use crate::emulator::Shared;
 use crate::hosts::PathMode;
+use crate::languages::{self, LanguageId};
 use crate::recognizer::{Detector, Event, Phrase, Status};
 use crate::tokens::random_hex;
 use crate::ws::{Conn, Ended, In, check_common_headers, content_type_is, frame_error_close};
@@ -48,6 +50,7 @@ enum Mode {
 struct Turn {
     id: String,
     mode: Mode,
+    language_id: Option<LanguageId>,
     detailed: bool,
     word_timings: bool,
     format: Option<wav::WavFormat>,
@@ -68,6 +71,9 @@ struct Session {
     declared: (Option<u32>, Option<u16>, Option<u16>),
     turn: Option<Turn>,
     finished: VecDeque<String>,
+    /// The language identified at the start of the audio (`DetectAtAudioStart`): it holds for
+    /// the rest of the connection.
+    language_at_start: Option<String>,
 }
 
 fn number(v: Option<&Value>) -> Option<u64> {
@@ -92,6 +98,7 @@ pub(crate) async fn run(mut conn: Conn, shared: Arc<Shared>, path_mode: PathMode
         declared: (None, None, None),
         turn: None,
         finished: VecDeque::new(),
+        language_at_start: None,
     };
     if conn.check_faults().await.is_err() {
         return;
@@ -219,7 +226,12 @@ impl Session {
                 .violation(1007, "Invalid request. speech.context is not a JSON object.")
                 .await);
         };
-        let turn = self.new_turn(id.clone(), &body);
+        let language_id = match LanguageId::from_context(&body) {
+            Ok(language_id) => language_id,
+            Err(reason) => return Err(conn.violation(1007, &reason).await),
+        };
+        let mut turn = self.new_turn(id.clone(), &body);
+        turn.language_id = language_id;
         self.turn = Some(turn);
         conn.current_request_id = Some(id);
         Ok(())
@@ -274,6 +286,7 @@ impl Session {
         Turn {
             id,
             mode,
+            language_id: None,
             detailed,
             word_timings,
             format: None,
@@ -519,7 +532,8 @@ impl Session {
                         .await?;
                 }
                 Event::Phrase(phrase) => {
-                    let body = phrase_json(&phrase, turn.detailed, turn.word_timings);
+                    let language = identify(turn.language_id.as_ref(), &phrase, &mut self.language_at_start);
+                    let body = phrase_json(&phrase, turn.detailed, turn.word_timings, language.as_deref());
                     if turn.mode == Mode::Interactive {
                         let end = phrase.offset + phrase.duration;
                         conn.send_text(usp::path::SPEECH_END_DETECTED, &id, &json!({"Offset": end}).to_string())
@@ -570,6 +584,7 @@ impl Session {
             return Ok(());
         };
         let detailed = turn.detailed;
+        let unknown = turn.language_id.as_ref().map(|_| languages::UNKNOWN);
         conn.send_text(
             usp::path::SPEECH_END_DETECTED,
             &id,
@@ -578,8 +593,12 @@ impl Session {
         .await?;
         for event in tail {
             if let Event::Phrase(p) = event {
-                conn.send_text(usp::path::SPEECH_PHRASE, &id, &phrase_json(&p, detailed, false))
-                    .await?;
+                conn.send_text(
+                    usp::path::SPEECH_PHRASE,
+                    &id,
+                    &phrase_json(&p, detailed, false, unknown),
+                )
+                .await?;
             }
         }
         conn.send_text(usp::path::TURN_END, &id, "{}").await?;
@@ -595,8 +614,27 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-/// The `speech.phrase` body (simple or detailed; usp.md §5.1, sdk-capture-detailed §10 item 15).
-fn phrase_json(p: &Phrase, detailed: bool, word_timings: bool) -> String {
+/// The language a phrase is reported in: none without language identification; continuous
+/// identification names each recognized phrase's own language; at the start of the audio the
+/// first recognized phrase decides for the connection. Unrecognized phrases are `Unknown`.
+fn identify(language_id: Option<&LanguageId>, phrase: &Phrase, at_start: &mut Option<String>) -> Option<String> {
+    let language_id = language_id?;
+    if phrase.status != Status::Success {
+        return Some(languages::UNKNOWN.to_owned());
+    }
+    if language_id.continuous {
+        return Some(language_id.identify(phrase.locale.as_deref()));
+    }
+    Some(
+        at_start
+            .get_or_insert_with(|| language_id.identify(phrase.locale.as_deref()))
+            .clone(),
+    )
+}
+
+/// The `speech.phrase` body (simple or detailed; usp.md §5.1, sdk-capture-detailed §10 item 15),
+/// with `PrimaryLanguage` when the language is identified.
+fn phrase_json(p: &Phrase, detailed: bool, word_timings: bool, language: Option<&str>) -> String {
     let mut v = json!({
         "Id": random_hex(16),
         "RecognitionStatus": p.status.as_str(),
@@ -623,6 +661,14 @@ fn phrase_json(p: &Phrase, detailed: bool, word_timings: bool) -> String {
                 .collect();
         }
         v["NBest"] = json!([best]);
+    }
+    if let Some(language) = language {
+        let confidence = if language == languages::UNKNOWN {
+            "Unknown"
+        } else {
+            "High"
+        };
+        v["PrimaryLanguage"] = json!({"Language": language, "Confidence": confidence});
     }
     v.to_string()
 }

@@ -39,6 +39,8 @@ pub(crate) struct Rendered {
     pub(crate) sentences: Vec<Timed>,
     /// The spoken text (segments joined by spaces).
     pub(crate) text: String,
+    /// The locale of the first voice that spoke (what language identification reports).
+    pub(crate) locale: Option<String>,
 }
 
 /// Which engine renders.
@@ -82,6 +84,7 @@ impl Engine {
             words: Vec::new(),
             sentences: Vec::new(),
             text: String::new(),
+            locale: None,
         };
         for segment in segments {
             match segment {
@@ -90,6 +93,9 @@ impl Engine {
                         .extend(std::iter::repeat_n(0, (*ms as usize) * rate as usize / 1000));
                 }
                 Segment::Text { voice, text } => {
+                    if out.locale.is_none() {
+                        out.locale = Some(voice.locale.clone());
+                    }
                     let (samples, words) = match self {
                         Engine::BuiltIn => builtin(text, rate),
                         Engine::Espeak => espeak(text, &voice.espeak_voice(), rate).await?,
@@ -399,6 +405,7 @@ pub(crate) fn to_rate(r: &Rendered, rate: u32) -> Rendered {
         words: r.words.iter().map(map).collect(),
         sentences: r.sentences.iter().map(map).collect(),
         text: r.text.clone(),
+        locale: r.locale.clone(),
     }
 }
 

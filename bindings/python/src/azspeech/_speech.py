@@ -131,6 +131,7 @@ class Speech:
                 phrase_list=list(phrase_list),
                 audio=Rec(sample_rate=source.getframerate(), bits_per_sample=16, channels=1),
                 max_unacknowledged_ms=None,
+                language_id=None,
             )
             pcm = _WavPcm(source)
             core = self._module.instantiate()
@@ -167,6 +168,10 @@ class Speech:
             language=language,
             rate=None,
             pitch=None,
+            volume=None,
+            style=None,
+            style_degree=None,
+            role=None,
             word_boundaries=word_boundaries,
             sentence_boundaries=sentence_boundaries,
             punctuation_boundaries=False,
