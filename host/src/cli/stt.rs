@@ -108,14 +108,7 @@ fn recognize(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
         Some(file) => {
             let source = PcmSource::open(file).map_err(|error| failure(error.into()))?;
             if source.is_converted() {
-                let spec = source.input_spec();
-                tracing::info!(
-                    "converting {} Hz, {} channel(s), {}-bit {:?} to 16 kHz mono 16-bit PCM",
-                    spec.sample_rate,
-                    spec.channels,
-                    spec.bits_per_sample,
-                    spec.sample_format
-                );
+                tracing::info!("converting {} to 16 kHz mono 16-bit PCM", source.input_format());
             }
             let announced_ms = source.announced_duration_ms();
             run_session(args, || Ok(source), announced_ms, None)
