@@ -8,22 +8,11 @@ mod common;
 use std::path::PathBuf;
 
 use azspeech_emulator::HostForm;
+use common::audio::words;
 use common::emulator::{Running, azspeech};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/audio")
-}
-
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
 }
 
 /// Every listed format, as its fixture.
