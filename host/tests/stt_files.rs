@@ -5,7 +5,7 @@
 mod common;
 
 use azspeech_emulator::HostForm;
-use common::audio::{joined, synthesized_pcm, write_wav};
+use common::audio::{joined, synthesized_pcm, words, write_wav};
 use common::emulator::{Running, azspeech};
 
 const SENTENCES: [&str; 3] = [
@@ -13,18 +13,6 @@ const SENTENCES: [&str; 3] = [
     "Azure speech works offline with the emulator.",
     "Every utterance arrives in order with its offset.",
 ];
-
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
-}
 
 fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
     stdout

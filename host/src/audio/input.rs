@@ -1,27 +1,34 @@
-//! WAV input for speech-to-text, streamed and never loaded whole.
+//! Audio file input for speech-to-text, decoded as the session pulls it and never loaded whole.
 //!
-//! PCM 16-bit mono at 16 kHz or 8 kHz goes straight through. Other rates, channel counts and
-//! sample formats (8/24/32-bit integer, 32-bit float) are downmixed to mono and resampled to
-//! 16 kHz with rubato. Anything else (compressed WAV, µ-law, not a WAV at all, a truncated file)
-//! gets an error that says what is supported.
+//! Any file [`super::decode::AudioDecoder`] reads (WAV of any PCM or float flavour, FLAC, MP3,
+//! AAC/M4A, Ogg Vorbis, Ogg Opus) becomes 16-bit mono PCM: 16-bit mono WAV at 16 kHz or 8 kHz goes
+//! straight through, bit for bit; everything else is downmixed to mono and resampled to 16 kHz
+//! with rubato. A file that cannot be used (not audio, an unknown codec, damaged or truncated)
+//! gets an error that names its container and codec and says how to fix it.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
+use symphonia::core::io::ReadOnlySource;
+
+use super::decode::AudioDecoder;
+pub use super::decode::InputFormat;
 use super::resample::{self, MonoResampler};
 
 /// Rates the service takes directly.
 pub const NATIVE_RATES: [u32; 2] = [16_000, 8_000];
 /// The rate everything else is converted to.
 pub const CONVERTED_RATE: u32 = 16_000;
-/// Frames decoded per read from a file that is converted.
-const DECODE_FRAMES: usize = resample::CHUNK_FRAMES;
 
 /// What is supported, for error messages.
-pub const SUPPORTED: &str = "WAV (RIFF/WAVE) with integer PCM (8, 16, 24 or 32 bits) or 32-bit float samples, \
-     any sample rate and channel count; 16-bit mono at 16 kHz or 8 kHz is sent as is, \
-     everything else is downmixed to mono and resampled to 16 kHz";
+pub const SUPPORTED: &str = "WAV (8/16/24/32-bit integer or 32-bit float PCM, µ-law, A-law, \
+     WAVE_FORMAT_EXTENSIBLE), FLAC, MP3, AAC (M4A/MP4 or ADTS), Ogg Vorbis and Ogg Opus, \
+     any sample rate and channel count";
+
+/// How to turn anything else into a file azspeech reads.
+pub const CONVERT_FIX: &str = "convert it to WAV first, e.g. `ffmpeg -i INPUT -ac 1 -ar 16000 OUTPUT.wav` \
+     (for Opus also `opusdec INPUT OUTPUT.wav`)";
 
 /// Why an input file cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -34,63 +41,106 @@ pub enum AudioInputError {
         /// The I/O error.
         error: std::io::Error,
     },
-    /// Not a WAV file, or a WAV file with an unsupported encoding.
-    #[error("{source_name} is not usable audio: {reason}. Supported: {SUPPORTED}")]
+    /// Not an audio container azspeech reads.
+    #[error("{source_name} is not usable audio: {reason}. Supported: {SUPPORTED}.\n  fix: {CONVERT_FIX}")]
     Unsupported {
         /// The file name, or `stdin`.
         source_name: String,
         /// What is wrong.
         reason: String,
     },
-    /// The data ends before the header says it should.
+    /// A container azspeech reads holding a codec it does not decode.
     #[error(
-        "{source_name} is truncated: the header announces {expected} sample frames, the data ends after about {read}"
+        "{source_name}: the {container} container holds {codec} audio, which azspeech does not decode. \
+         Supported: {SUPPORTED}.\n  fix: {CONVERT_FIX}"
+    )]
+    UnsupportedCodec {
+        /// The file name, or `stdin`.
+        source_name: String,
+        /// The container (e.g. `wave`, `isomp4`).
+        container: String,
+        /// The codec.
+        codec: String,
+    },
+    /// The audio data cannot be decoded.
+    #[error(
+        "{source_name} is damaged ({codec} in {container}): {detail}.\n  fix: re-create or re-download the \
+         file; if another player reads it, {CONVERT_FIX}"
+    )]
+    Corrupt {
+        /// The file name, or `stdin`.
+        source_name: String,
+        /// The container.
+        container: String,
+        /// The codec.
+        codec: String,
+        /// What the decoder found.
+        detail: String,
+    },
+    /// The audio ends (or stops being decodable) well before the header says it should.
+    #[error(
+        "{source_name} ({codec} in {container}) is truncated or damaged: the header announces {expected} sample \
+         frames, only about {read} could be decoded.\n  fix: re-create or re-download the file"
     )]
     Truncated {
         /// The file name, or `stdin`.
         source_name: String,
+        /// The container.
+        container: String,
+        /// The codec.
+        codec: String,
         /// Frames announced by the header.
         expected: u64,
-        /// Frames actually read.
+        /// Frames actually decoded.
         read: u64,
     },
 }
 
 enum Pipeline {
-    /// 16-bit mono at a native rate: bytes go straight through.
-    PassThrough,
+    /// 16-bit mono at a native rate: samples go straight through.
+    PassThrough {
+        /// The samples of the last packet, and how many of them have been handed out.
+        packet: Vec<i16>,
+        taken: usize,
+    },
     /// Decode, downmix, resample.
     Convert(Box<Converter>),
 }
 
 struct Converter {
     resampler: MonoResampler,
-    /// Decoded mono frames, reused between reads.
-    decoded: Vec<f32>,
+    /// The last packet's interleaved samples, reused between packets.
+    packet: Vec<f32>,
+    /// The same downmixed to mono.
+    mono: Vec<f32>,
 }
 
 /// A streaming source of 16-bit mono PCM at [`PcmSource::sample_rate`].
 pub struct PcmSource {
     source_name: String,
-    reader: hound::WavReader<Box<dyn Read + Send>>,
-    spec: hound::WavSpec,
+    decoder: AudioDecoder,
     pipeline: Pipeline,
+    /// Frames decoded so far, at the input's rate.
     frames_read: u64,
-    frames_expected: u64,
-    ended: bool,
+    /// Frames the header announces, and how many of them may be missing at the end before the
+    /// file counts as truncated.
+    frames_expected: Option<(u64, u64)>,
 }
 
 impl std::fmt::Debug for PcmSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PcmSource")
             .field("source", &self.source_name)
-            .field("spec", &self.spec)
+            .field("format", self.decoder.format())
             .finish_non_exhaustive()
     }
 }
 
+/// Bytes of the smallest WAV header, for the early truncation estimate.
+const WAV_HEADER_BYTES: u64 = 44;
+
 impl PcmSource {
-    /// Open a WAV file, or standard input for `-`.
+    /// Open an audio file, or standard input for `-`.
     pub fn open(path: &Path) -> Result<Self, AudioInputError> {
         if path == Path::new("-") {
             return Self::from_reader("stdin", Box::new(std::io::stdin()));
@@ -101,91 +151,82 @@ impl PcmSource {
             error,
         };
         let file = File::open(path).map_err(io_error)?;
-        let file_len = file.metadata().map_err(io_error)?.len();
-        let source = Self::from_reader(&name, Box::new(BufReader::with_capacity(64 * 1024, file)))?;
-        // A regular file shorter than its header announces is truncated: say so before any
+        let metadata = file.metadata().map_err(io_error)?;
+        if metadata.is_dir() {
+            return Err(io_error(std::io::Error::other("it is a directory")));
+        }
+        let extension = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let decoder = AudioDecoder::open(&name, Box::new(file), extension.as_deref())?;
+        let source = Self::new(name, decoder)?;
+        // A WAV file shorter than its header announces is truncated: say so before any
         // connection is made rather than halfway through streaming.
-        let frame_bytes = u64::from(source.spec.channels) * u64::from(source.spec.bits_per_sample.div_ceil(8));
-        let announced = source.frames_expected.saturating_mul(frame_bytes);
-        if file_len < announced {
-            let available = file_len.saturating_sub(44) / frame_bytes.max(1);
-            return Err(AudioInputError::Truncated {
-                source_name: name,
-                expected: source.frames_expected,
-                read: available,
-            });
+        let format = source.decoder.format();
+        if let (Some((expected, _)), Some(frame_bytes)) = (source.frames_expected, wav_frame_bytes(format))
+            && metadata.is_file()
+            && metadata.len() < expected.saturating_mul(frame_bytes)
+        {
+            return Err(source.truncated(metadata.len().saturating_sub(WAV_HEADER_BYTES) / frame_bytes));
         }
         Ok(source)
     }
 
-    /// Read WAV data from any reader.
+    /// Read audio from any reader (not seekable: formats that need to seek, such as an MP4
+    /// whose index is at the end, need [`PcmSource::open`]).
     pub fn from_reader(source_name: &str, reader: Box<dyn Read + Send>) -> Result<Self, AudioInputError> {
-        let unsupported = |reason: String| AudioInputError::Unsupported {
-            source_name: source_name.to_owned(),
-            reason,
-        };
-        let reader = hound::WavReader::new(reader).map_err(|error| match error {
-            hound::Error::IoError(error) => AudioInputError::Io {
-                source_name: source_name.to_owned(),
-                error,
-            },
-            other => unsupported(other.to_string()),
-        })?;
-        let spec = reader.spec();
-        if spec.channels == 0 || spec.sample_rate == 0 {
-            return Err(unsupported(
-                "the header declares zero channels or a zero sample rate".into(),
-            ));
-        }
-        let pass_through = spec.sample_format == hound::SampleFormat::Int
-            && spec.bits_per_sample == 16
-            && spec.channels == 1
-            && NATIVE_RATES.contains(&spec.sample_rate);
+        let source = ReadOnlySource::new(SyncReader(std::sync::Mutex::new(reader)));
+        let decoder = AudioDecoder::open(source_name, Box::new(source), None)?;
+        Self::new(source_name.to_owned(), decoder)
+    }
+
+    fn new(source_name: String, decoder: AudioDecoder) -> Result<Self, AudioInputError> {
+        let format = decoder.format().clone();
+        let pass_through = format.is_pcm_s16 && format.channels == 1 && NATIVE_RATES.contains(&format.sample_rate);
         let pipeline = if pass_through {
-            Pipeline::PassThrough
-        } else {
-            match (spec.sample_format, spec.bits_per_sample) {
-                (hound::SampleFormat::Int, 8 | 16 | 24 | 32) | (hound::SampleFormat::Float, 32) => {}
-                (format, bits) => return Err(unsupported(format!("{bits}-bit {format:?} samples"))),
+            Pipeline::PassThrough {
+                packet: Vec::new(),
+                taken: 0,
             }
+        } else {
+            let resampler = MonoResampler::new(format.sample_rate, CONVERTED_RATE).map_err(|e| decoder.corrupt(e))?;
             Pipeline::Convert(Box::new(Converter {
-                resampler: MonoResampler::new(spec.sample_rate, CONVERTED_RATE).map_err(unsupported)?,
-                decoded: Vec::with_capacity(DECODE_FRAMES),
+                resampler,
+                packet: Vec::new(),
+                mono: Vec::new(),
             }))
         };
-        let frames_expected = u64::from(reader.duration());
         Ok(Self {
-            source_name: source_name.to_owned(),
-            reader,
-            spec,
+            frames_expected: announced_frames(&format),
+            source_name,
+            decoder,
             pipeline,
             frames_read: 0,
-            frames_expected,
-            ended: false,
         })
     }
 
     /// The rate of the PCM this source produces (16 kHz or 8 kHz).
     pub fn sample_rate(&self) -> u32 {
         match self.pipeline {
-            Pipeline::PassThrough => self.spec.sample_rate,
+            Pipeline::PassThrough { .. } => self.decoder.format().sample_rate,
             Pipeline::Convert(_) => CONVERTED_RATE,
         }
     }
 
-    /// The input file's format.
-    pub fn input_spec(&self) -> hound::WavSpec {
-        self.spec
+    /// The input file's container, codec and layout.
+    pub fn input_format(&self) -> &InputFormat {
+        self.decoder.format()
     }
 
-    /// Whether the input is converted (resampled, downmixed or re-quantized).
+    /// Whether the input is converted (decoded, resampled, downmixed or re-quantized).
     pub fn is_converted(&self) -> bool {
         matches!(self.pipeline, Pipeline::Convert(_))
     }
 
-    /// Duration announced by the header, in milliseconds (for progress).
+    /// Duration announced by the container, in milliseconds (for progress); 0 if unknown.
     pub fn announced_duration_ms(&self) -> u64 {
-        self.frames_expected.saturating_mul(1000) / u64::from(self.spec.sample_rate)
+        let format = self.decoder.format();
+        format.frames.map_or(0, |frames| {
+            frames.saturating_mul(1000) / u64::from(format.sample_rate.max(1))
+        })
     }
 
     /// Append up to `max_bytes` (rounded down to whole samples) of PCM to `out`. Returns the
@@ -193,29 +234,31 @@ impl PcmSource {
     pub fn read_pcm(&mut self, max_bytes: usize, out: &mut Vec<u8>) -> Result<usize, AudioInputError> {
         let max_samples = max_bytes / 2;
         let start = out.len();
+        let written = |out: &Vec<u8>| (out.len() - start) / 2;
+        let mut at_end = false;
         match &mut self.pipeline {
-            Pipeline::PassThrough => {
-                let mut samples = self.reader.samples::<i16>();
-                while (out.len() - start) / 2 < max_samples && !self.ended {
-                    match samples.next() {
-                        Some(Ok(sample)) => {
+            Pipeline::PassThrough { packet, taken } => {
+                while written(out) < max_samples {
+                    if *taken < packet.len() {
+                        let n = (max_samples - written(out)).min(packet.len() - *taken);
+                        for sample in &packet[*taken..*taken + n] {
                             out.extend_from_slice(&sample.to_le_bytes());
-                            self.frames_read += 1;
                         }
-                        Some(Err(error)) => {
-                            return Err(read_error(
-                                &self.source_name,
-                                error,
-                                self.frames_expected,
-                                self.frames_read,
-                            ));
-                        }
-                        None => self.ended = true,
+                        *taken += n;
+                        continue;
                     }
+                    let frames = self.decoder.read_packet(packet)?;
+                    *taken = 0;
+                    if frames == 0 {
+                        at_end = true;
+                        break;
+                    }
+                    self.frames_read += frames as u64;
                 }
             }
             Pipeline::Convert(converter) => {
-                while (out.len() - start) / 2 < max_samples {
+                let channels = usize::from(self.decoder.format().channels);
+                while written(out) < max_samples {
                     if let Some(sample) = converter.resampler.pop() {
                         out.extend_from_slice(&resample::to_i16(sample).to_le_bytes());
                         continue;
@@ -223,102 +266,102 @@ impl PcmSource {
                     if converter.resampler.is_drained() {
                         break;
                     }
-                    let frames = read_mono_frames(
-                        &mut self.reader,
-                        self.spec,
-                        &mut converter.decoded,
-                        DECODE_FRAMES,
-                        &self.source_name,
-                        self.frames_expected,
-                        &mut self.frames_read,
-                    )?;
-                    let unsupported = |reason| AudioInputError::Unsupported {
-                        source_name: self.source_name.clone(),
-                        reason,
-                    };
-                    converter.resampler.push(&converter.decoded).map_err(unsupported)?;
-                    if frames < DECODE_FRAMES {
-                        converter.resampler.finish().map_err(unsupported)?;
+                    let frames = self.decoder.read_packet(&mut converter.packet)?;
+                    if frames == 0 {
+                        at_end = true;
+                        converter.resampler.finish().map_err(|e| self.decoder.corrupt(e))?;
+                        continue;
                     }
+                    self.frames_read += frames as u64;
+                    downmix(&converter.packet, channels, &mut converter.mono);
+                    converter
+                        .resampler
+                        .push(&converter.mono)
+                        .map_err(|e| self.decoder.corrupt(e))?;
                 }
             }
         }
+        if at_end {
+            self.check_complete()?;
+        }
         Ok(out.len() - start)
     }
-}
 
-fn read_error(source_name: &str, error: hound::Error, expected: u64, read: u64) -> AudioInputError {
-    match error {
-        // hound reports a short read as UnexpectedEof or as "Failed to read enough bytes".
-        hound::Error::IoError(error)
-            if error.kind() == std::io::ErrorKind::UnexpectedEof || error.to_string().contains("enough bytes") =>
-        {
-            AudioInputError::Truncated {
-                source_name: source_name.to_owned(),
-                expected,
-                read,
+    /// At the end of the audio: an error if much less was decoded than the header announced.
+    fn check_complete(&self) -> Result<(), AudioInputError> {
+        match self.frames_expected {
+            Some((expected, tolerance)) if self.frames_read + tolerance < expected => {
+                Err(self.truncated(self.frames_read))
             }
+            _ => Ok(()),
         }
-        hound::Error::IoError(error) => AudioInputError::Io {
-            source_name: source_name.to_owned(),
-            error,
-        },
-        other => AudioInputError::Unsupported {
-            source_name: source_name.to_owned(),
-            reason: other.to_string(),
-        },
+    }
+
+    fn truncated(&self, read: u64) -> AudioInputError {
+        let format = self.decoder.format();
+        AudioInputError::Truncated {
+            source_name: self.source_name.clone(),
+            container: format.container.clone(),
+            codec: format.codec.clone(),
+            expected: self.frames_expected.map_or(0, |(expected, _)| expected),
+            read,
+        }
     }
 }
 
-/// Read up to `frames` frames, downmixed to mono f32 in [-1, 1], into `buffer` (cleared first).
-/// Returns the number of frames read; fewer than asked means the end of the data.
-fn read_mono_frames(
-    reader: &mut hound::WavReader<Box<dyn Read + Send>>,
-    spec: hound::WavSpec,
-    buffer: &mut Vec<f32>,
-    frames: usize,
-    source_name: &str,
-    expected: u64,
-    frames_read: &mut u64,
-) -> Result<usize, AudioInputError> {
-    buffer.clear();
-    let channels = usize::from(spec.channels);
-    let scale = match spec.sample_format {
-        hound::SampleFormat::Float => 1.0,
-        hound::SampleFormat::Int => 1.0 / (1u64 << (spec.bits_per_sample - 1)) as f32,
-    };
-    let mut frame_sum = 0.0f32;
-    let mut in_frame = 0usize;
-    let mut push = |value: f32, buffer: &mut Vec<f32>| {
-        frame_sum += value;
-        in_frame += 1;
-        if in_frame == channels {
-            buffer.push(frame_sum / channels as f32);
-            frame_sum = 0.0;
-            in_frame = 0;
-        }
-    };
-    let wanted = frames * channels;
-    let mut taken = 0;
-    match spec.sample_format {
-        hound::SampleFormat::Float => {
-            for sample in reader.samples::<f32>().take(wanted) {
-                let sample = sample.map_err(|e| read_error(source_name, e, expected, *frames_read))?;
-                push(sample, buffer);
-                taken += 1;
-            }
-        }
-        hound::SampleFormat::Int => {
-            for sample in reader.samples::<i32>().take(wanted) {
-                let sample = sample.map_err(|e| read_error(source_name, e, expected, *frames_read))?;
-                push(sample as f32 * scale, buffer);
-                taken += 1;
-            }
-        }
+/// `std::io::stdin()` and other readers are `Send` but not `Sync`, which symphonia's sources
+/// must be; reads only ever happen from one thread at a time.
+struct SyncReader(std::sync::Mutex<Box<dyn Read + Send>>);
+
+impl Read for SyncReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0
+            .get_mut()
+            .map_err(|_| std::io::Error::other("reader poisoned"))?
+            .read(buf)
     }
-    let frames_got = taken / channels;
-    *frames_read += frames_got as u64;
-    Ok(frames_got)
+}
+
+/// Average interleaved frames of `channels` samples into `mono` (cleared first).
+fn downmix(interleaved: &[f32], channels: usize, mono: &mut Vec<f32>) {
+    mono.clear();
+    if channels == 1 {
+        mono.extend_from_slice(interleaved);
+        return;
+    }
+    let scale = 1.0 / channels as f32;
+    mono.extend(
+        interleaved
+            .chunks_exact(channels)
+            .map(|frame| frame.iter().sum::<f32>() * scale),
+    );
+}
+
+/// Bytes per frame of a WAV file's PCM data, where the file length can be checked against the
+/// header's announced length.
+fn wav_frame_bytes(format: &InputFormat) -> Option<u64> {
+    if format.container != "wave" {
+        return None;
+    }
+    let bits = format.bits_per_sample?;
+    Some(u64::from(format.channels) * u64::from(bits.div_ceil(8)))
+}
+
+/// The frames a file must deliver, and the shortfall tolerated. WAV (unless its header says
+/// "unknown length", as a stream written to a pipe does) and FLAC announce exact counts, and
+/// any shortfall is a truncation; other containers' counts may be estimates (an MP3 without a
+/// VBR header), so only a shortfall of more than 5 % and 100 ms counts.
+fn announced_frames(format: &InputFormat) -> Option<(u64, u64)> {
+    let frames = format.frames?;
+    match format.container.as_str() {
+        "wave" => {
+            let frame_bytes = wav_frame_bytes(format)?;
+            // A data length at or near u32::MAX is a streaming writer's "unknown".
+            (frames.saturating_mul(frame_bytes) < u64::from(u32::MAX) - 0xFFFF).then_some((frames, 0))
+        }
+        "flac" => Some((frames, 0)),
+        _ => Some((frames, (frames / 20).max(u64::from(format.sample_rate) / 10))),
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! Audio files in and out: WAV input streamed and converted to what the service takes, and WAV
-//! output written as audio arrives.
+//! Audio files in and out: audio files of any common format decoded as they are read and
+//! converted to what the service takes, and WAV output written as audio arrives.
 
+pub mod decode;
 #[cfg(feature = "audio-device")]
 pub mod device;
 pub mod input;

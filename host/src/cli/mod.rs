@@ -1,5 +1,6 @@
 //! The `azspeech` command line: argument parsing and dispatch to one module per subcommand.
 
+mod batch;
 mod component_export;
 mod config;
 mod context;
@@ -156,7 +157,7 @@ pub(crate) enum Command {
     /// Synthesize text or SSML to audio (WAV, MP3, Ogg...), written as it arrives; --play for a speaker.
     #[command(after_help = examples::TTS)]
     Tts(tts::TtsArgs),
-    /// Recognize speech in a WAV file, stdin or (--mic) a microphone; text, JSON, SRT or WebVTT as results arrive.
+    /// Recognize speech in audio files (WAV, FLAC, MP3, AAC/M4A, Ogg), stdin or (--mic) a microphone; text, JSON, SRT or WebVTT.
     #[command(after_help = examples::STT)]
     Stt(stt::SttArgs),
     /// List the voices of the configured resource (regional or custom-domain endpoint).

@@ -1,14 +1,17 @@
-//! `azspeech stt FILE`: recognize speech in a WAV file (or `-` for stdin), or with `--mic` from a
-//! microphone, printing results as they arrive: plain text, JSON lines, or SRT / WebVTT subtitles
-//! from word timings.
+//! `azspeech stt FILE...`: recognize speech in audio files (any format `audio::input` decodes, or
+//! `-` for stdin), or with `--mic` from a microphone. One file prints results as they arrive:
+//! plain text, JSON lines, or SRT / WebVTT subtitles from word timings. Several files (or `-o
+//! DIR`, or `--format all`) write one output per input and format, named after the input's stem,
+//! beside it or in DIR, `-j N` at a time, with a summary of failures at the end.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
+use super::batch;
 use super::context::{self, SetupFailure};
-use super::transcript::{Printer, SttFormat};
+use super::transcript::{BufferedOutput, Printer, SttFormat, SttFormatChoice};
 use super::{ConfigFlags, SessionFlags, TransportFlags};
 use azspeech_host::audio::input::PcmSource;
 use azspeech_host::core_runtime::{
@@ -32,26 +35,37 @@ pub(crate) enum ProfanityFlag {
 /// Arguments of `azspeech stt`.
 #[derive(Debug, Args)]
 pub(crate) struct SttArgs {
-    /// WAV file to recognize, or `-` for standard input. 16-bit mono PCM at 16 or 8 kHz is sent as
-    /// is; other rates, channel counts and sample formats are converted to 16 kHz mono.
-    #[arg(required_unless_present = "mic", conflicts_with = "mic")]
-    pub file: Option<PathBuf>,
+    /// Audio files to recognize (WAV, FLAC, MP3, AAC/M4A, Ogg Vorbis/Opus), or `-` for standard
+    /// input; wildcards such as "*.mp3" are expanded when the shell did not. 16-bit mono WAV at 16
+    /// or 8 kHz is sent as is; everything else is decoded and converted to 16 kHz mono.
+    #[arg(required_unless_present_any = ["mic", "files_from"], conflicts_with = "mic")]
+    pub files: Vec<PathBuf>,
+    /// Also recognize the files listed in LIST, one path per line (`-` for standard input).
+    #[arg(long, value_name = "LIST", conflicts_with = "mic")]
+    pub files_from: Option<PathBuf>,
+    /// Write each input's results to DIR/STEM.EXT (txt, json, srt, vtt) instead of beside the
+    /// input (several inputs) or to standard output (one input).
+    #[arg(short = 'o', long = "output-dir", value_name = "DIR", conflicts_with = "mic")]
+    pub output_dir: Option<PathBuf>,
+    /// Files recognized at a time.
+    #[arg(short = 'j', long, value_name = "N", default_value = "1", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
     /// Recognize speech from a microphone until Ctrl-C (or --duration, or the first utterance
     /// with --once). Needs the `microphone` cargo feature.
     #[arg(long)]
     pub mic: bool,
     /// The microphone to use (a name as `arecord -L` prints it); the default input otherwise.
-    #[arg(long, value_name = "NAME", conflicts_with = "file")]
+    #[arg(long, value_name = "NAME", conflicts_with = "files")]
     pub device: Option<String>,
     /// Stop recording after this many seconds of audio.
-    #[arg(long, value_name = "SECONDS", conflicts_with = "file", value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECONDS", conflicts_with = "files", value_parser = parse_seconds)]
     pub duration: Option<std::time::Duration>,
     /// Stop after the first utterance.
     #[arg(long)]
     pub once: bool,
-    /// Output format.
+    /// Output format; `all` writes txt, json, srt and vtt files at once.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: SttFormat,
+    pub format: SttFormatChoice,
     /// Profanity handling.
     #[arg(long, value_enum)]
     pub profanity: Option<ProfanityFlag>,
@@ -107,23 +121,113 @@ fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
 }
 
 fn recognize(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
-    match &args.file {
-        Some(file) => {
-            let source = PcmSource::open(file).map_err(|error| failure(error.into()))?;
-            if source.is_converted() {
-                let spec = source.input_spec();
-                tracing::info!(
-                    "converting {} Hz, {} channel(s), {}-bit {:?} to 16 kHz mono 16-bit PCM",
-                    spec.sample_rate,
-                    spec.channels,
-                    spec.bits_per_sample,
-                    spec.sample_format
-                );
-            }
-            let announced_ms = source.announced_duration_ms();
-            run_session(args, || Ok(source), announced_ms, None)
+    if args.mic {
+        return recognize_microphone(args);
+    }
+    let inputs = batch::inputs(&args.files, args.files_from.as_deref())?;
+    let formats = args.format.formats();
+    match inputs.as_slice() {
+        [] => Err(SetupFailure {
+            message: "azspeech stt: the file list is empty".into(),
+            code: ExitCode::Input,
+        }),
+        [only] if args.output_dir.is_none() && formats.len() == 1 && args.files_from.is_none() => {
+            let (source, announced_ms) = open_file(only)?;
+            let printers = vec![Printer::new(formats[0], Box::new(std::io::stdout()))];
+            run_session(
+                args,
+                &formats,
+                printers,
+                || Ok(source),
+                progress_bar(announced_ms),
+                None,
+            )
         }
-        None => recognize_microphone(args),
+        _ => recognize_to_files(args, &inputs, &formats),
+    }
+}
+
+fn open_file(path: &Path) -> Result<(PcmSource, u64), SetupFailure> {
+    let source = PcmSource::open(path).map_err(|error| failure(error.into()))?;
+    if source.is_converted() {
+        tracing::info!("converting {} to 16 kHz mono 16-bit PCM", source.input_format());
+    }
+    let announced_ms = source.announced_duration_ms();
+    Ok((source, announced_ms))
+}
+
+/// Where an input's results in `format` go: DIR/STEM.EXT, or beside the input.
+fn output_path(input: &Path, dir: Option<&Path>, format: SttFormat) -> PathBuf {
+    let stem = match input.file_stem() {
+        Some(stem) if input != Path::new("-") => stem.to_owned(),
+        _ => "stdin".into(),
+    };
+    let mut name = PathBuf::from(stem);
+    name.set_extension(format.extension());
+    match dir {
+        Some(dir) => dir.join(name),
+        None => input.parent().unwrap_or(Path::new("")).join(name),
+    }
+}
+
+/// Several inputs (or files asked for): one session per input, `-j` at a time; each input's
+/// outputs are written once its recognition has succeeded.
+fn recognize_to_files(args: &SttArgs, inputs: &[PathBuf], formats: &[SttFormat]) -> Result<ExitCode, SetupFailure> {
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir).map_err(|error| SetupFailure {
+            message: format!("azspeech stt: cannot create {}: {error}", dir.display()),
+            code: ExitCode::Input,
+        })?;
+    }
+    // Two inputs with the same stem would overwrite each other's results: refuse up front.
+    let mut seen = std::collections::HashMap::new();
+    for input in inputs {
+        let path = output_path(input, args.output_dir.as_deref(), formats[0]);
+        if let Some(other) = seen.insert(path.clone(), input) {
+            return Err(SetupFailure {
+                message: format!(
+                    "azspeech stt: {} and {} would both write {}.\n  fix: rename one, or run them with different -o directories",
+                    other.display(),
+                    input.display(),
+                    path.display()
+                ),
+                code: ExitCode::Configuration,
+            });
+        }
+    }
+    Ok(batch::run(
+        "azspeech stt",
+        inputs,
+        |input| input.display().to_string(),
+        usize::from(args.jobs),
+        |input| recognize_one_to_files(args, input, formats),
+    ))
+}
+
+fn recognize_one_to_files(args: &SttArgs, input: &Path, formats: &[SttFormat]) -> batch::JobResult {
+    let (source, _) = open_file(input)?;
+    let buffers: Vec<BufferedOutput> = formats.iter().map(|_| BufferedOutput::default()).collect();
+    let printers = formats
+        .iter()
+        .zip(&buffers)
+        .map(|(format, buffer)| Printer::new(*format, Box::new(buffer.clone())))
+        .collect();
+    let code = run_session(args, formats, printers, || Ok(source), None, None)?;
+    let mut written = Vec::new();
+    for (format, buffer) in formats.iter().zip(&buffers) {
+        let path = output_path(input, args.output_dir.as_deref(), *format);
+        std::fs::write(&path, buffer.take()).map_err(|error| SetupFailure {
+            message: format!("azspeech stt: cannot write {}: {error}", path.display()),
+            code: ExitCode::Input,
+        })?;
+        written.push(path.display().to_string());
+    }
+    match code {
+        ExitCode::Ok => Ok(format!("wrote {}", written.join(", "))),
+        code => Err(SetupFailure {
+            message: format!("no speech recognized (wrote {})", written.join(", ")),
+            code,
+        }),
     }
 }
 
@@ -145,7 +249,14 @@ fn recognize_microphone(args: &SttArgs) -> Result<ExitCode, SetupFailure> {
         eprintln!("stopping: recognizing what was recorded (Ctrl-C again to quit at once)");
         stop.stop();
     });
-    run_session(args, open, 0, Some(on_interrupt))
+    let [format] = args.format.formats()[..] else {
+        return Err(SetupFailure {
+            message: "azspeech stt: --format all writes files, and --mic prints to standard output.\n  fix: pick one of text, json, srt or vtt".into(),
+            code: ExitCode::Configuration,
+        });
+    };
+    let printers = vec![Printer::new(format, Box::new(std::io::stdout()))];
+    run_session(args, &[format], printers, open, None, Some(on_interrupt))
 }
 
 #[cfg(not(feature = "microphone"))]
@@ -158,14 +269,16 @@ fn recognize_microphone(_args: &SttArgs) -> Result<ExitCode, SetupFailure> {
 /// runs at the first Ctrl-C; the second one ends the process as usual.
 fn run_session<S: RecognitionAudio>(
     args: &SttArgs,
+    formats: &[SttFormat],
+    mut printers: Vec<Printer>,
     open_source: impl FnOnce() -> Result<S, SetupFailure>,
-    announced_ms: u64,
+    progress: Option<indicatif::ProgressBar>,
     on_interrupt: Option<Box<dyn FnOnce() + '_>>,
 ) -> Result<ExitCode, SetupFailure> {
     let speech = context::speech(&args.config, &args.transport, args.session.tuning(args.pace.0))?;
     let client = speech.client();
     let mut source = open_source()?;
-    let wants_words = matches!(args.format, SttFormat::Json | SttFormat::Srt | SttFormat::Vtt);
+    let wants_words = formats.iter().any(|format| format.needs_words());
     let recognition = RecognitionOptions {
         mode: if args.once {
             RecognitionMode::Interactive
@@ -193,14 +306,14 @@ fn run_session<S: RecognitionAudio>(
         max_unacknowledged_ms: None,
         language_id: args.language_id.language_id(),
     };
-    let progress = progress_bar(announced_ms);
-    let mut printer = Printer::new(args.format, Box::new(std::io::stdout()));
     let runtime = context::tokio_runtime()?;
     let session = client.recognize(&mut source, &recognition, |event| {
         if let (Some(bar), Some(end_ms)) = (&progress, event_end_ms(event)) {
             bar.set_position(end_ms);
         }
-        printer.event(event);
+        for printer in &mut printers {
+            printer.event(event);
+        }
     });
     let result = runtime.block_on(async {
         let Some(on_interrupt) = on_interrupt else {
@@ -227,7 +340,9 @@ fn run_session<S: RecognitionAudio>(
         bar.finish_and_clear();
     }
     let summary = result.map_err(failure)?;
-    printer.finish();
+    for printer in &mut printers {
+        printer.finish();
+    }
     Ok(if summary.recognized > 0 {
         ExitCode::Ok
     } else {

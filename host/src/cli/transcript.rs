@@ -22,6 +22,74 @@ pub(crate) enum SttFormat {
     Vtt,
 }
 
+impl SttFormat {
+    /// The file extension of this format's output files.
+    pub(crate) fn extension(self) -> &'static str {
+        match self {
+            Self::Text => "txt",
+            Self::Json => "json",
+            Self::Srt => "srt",
+            Self::Vtt => "vtt",
+        }
+    }
+
+    /// Whether this format needs word timings (detailed results).
+    pub(crate) fn needs_words(self) -> bool {
+        self != Self::Text
+    }
+}
+
+/// `--format`: one output format, or all of them at once (one file each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SttFormatChoice {
+    /// One line of text per recognized phrase.
+    Text,
+    /// One JSON object per phrase (offset, duration, confidence, words), one per line.
+    Json,
+    /// SubRip subtitles from word timings.
+    Srt,
+    /// WebVTT subtitles from word timings.
+    Vtt,
+    /// txt, json, srt and vtt files at once (needs -o DIR or writes beside each input).
+    All,
+}
+
+impl SttFormatChoice {
+    /// The formats written.
+    pub(crate) fn formats(self) -> Vec<SttFormat> {
+        match self {
+            Self::Text => vec![SttFormat::Text],
+            Self::Json => vec![SttFormat::Json],
+            Self::Srt => vec![SttFormat::Srt],
+            Self::Vtt => vec![SttFormat::Vtt],
+            Self::All => vec![SttFormat::Text, SttFormat::Json, SttFormat::Srt, SttFormat::Vtt],
+        }
+    }
+}
+
+/// An in-memory sink for a printer, read back once the run has succeeded (so a failed input
+/// leaves no half-written output file).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BufferedOutput(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl BufferedOutput {
+    /// Everything written so far.
+    pub(crate) fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut self.0.borrow_mut())
+    }
+}
+
+impl Write for BufferedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Prints results as they arrive.
 pub(crate) struct Printer {
     format: SttFormat,

@@ -24,7 +24,7 @@ pub(crate) enum EventsFormat {
 }
 
 /// Arguments of `azspeech tts`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub(crate) struct TtsArgs {
     /// The text to speak. Without it (or with `-`) the text is read from standard input.
     pub text: Option<String>,
@@ -59,6 +59,15 @@ pub(crate) struct TtsArgs {
     /// List the output formats (for --format) and exit.
     #[arg(long, exclusive = true)]
     pub list_formats: bool,
+    /// Synthesize one output per row of a tab-separated file. Its header row names the columns:
+    /// `text` (the words) or `ssml` (an SSML file's path), `output` (the audio file), and
+    /// optionally `voice`, `format`, `rate`, `pitch` and `srt` (a subtitle file), each overriding
+    /// the flag of the same name for that row.
+    #[arg(long, value_name = "FILE.tsv", conflicts_with_all = ["text", "text_file", "ssml", "output", "play", "srt"])]
+    pub foreach: Option<PathBuf>,
+    /// Rows synthesized at a time with --foreach.
+    #[arg(short = 'j', long, value_name = "N", default_value = "1", requires = "foreach", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
     /// Print word and sentence boundaries with audio offsets.
     #[arg(long, value_enum)]
     pub events: Option<EventsFormat>,
@@ -78,6 +87,21 @@ pub(crate) struct TtsArgs {
 
 /// Run `azspeech tts`.
 pub(super) fn run(args: &TtsArgs) -> ExitCode {
+    if let Some(table) = &args.foreach {
+        return match foreach_rows(args, table) {
+            Ok(rows) => super::batch::run(
+                "azspeech tts",
+                &rows,
+                |row| row.name.clone(),
+                usize::from(args.jobs),
+                |row| synthesize(&row.args).map(|()| "done".to_owned()),
+            ),
+            Err(failure) => {
+                eprintln!("{}", failure.message);
+                failure.code
+            }
+        };
+    }
     match synthesize(args) {
         Ok(()) => ExitCode::Ok,
         Err(failure) => {
@@ -85,6 +109,85 @@ pub(super) fn run(args: &TtsArgs) -> ExitCode {
             failure.code
         }
     }
+}
+
+/// One row of a `--foreach` table: the arguments of a one-output run.
+#[derive(Debug)]
+struct ForeachRow {
+    /// How the summary names it: the line and the output.
+    name: String,
+    args: TtsArgs,
+}
+
+/// The columns a `--foreach` table may have.
+const FOREACH_COLUMNS: [&str; 8] = ["text", "ssml", "output", "voice", "format", "rate", "pitch", "srt"];
+
+/// Read a `--foreach` table into one set of arguments per row.
+fn foreach_rows(args: &TtsArgs, table: &std::path::Path) -> Result<Vec<ForeachRow>, SetupFailure> {
+    let content = std::fs::read_to_string(table)
+        .map_err(|error| input_failure(format!("cannot read {}: {error}", table.display())))?;
+    let mut lines = content.lines().enumerate().filter(|(_, line)| !line.trim().is_empty());
+    let bad = |line: usize, message: String| {
+        input_failure(format!(
+            "{}:{}: {message}\n  fix: a header row of tab-separated column names ({}), then one row per output",
+            table.display(),
+            line + 1,
+            FOREACH_COLUMNS.join(", ")
+        ))
+    };
+    let Some((header_line, header)) = lines.next() else {
+        return Err(bad(0, "the table is empty".into()));
+    };
+    let columns: Vec<&str> = header.split('\t').map(str::trim).collect();
+    if let Some(unknown) = columns.iter().find(|c| !FOREACH_COLUMNS.contains(c)) {
+        return Err(bad(header_line, format!("unknown column {unknown:?}")));
+    }
+    let has = |name: &str| columns.contains(&name);
+    if !has("output") || has("text") == has("ssml") {
+        return Err(bad(
+            header_line,
+            "the header needs an `output` column and one of `text` or `ssml`".into(),
+        ));
+    }
+    let mut rows = Vec::new();
+    for (line, row) in lines {
+        let cells: Vec<&str> = row.split('\t').collect();
+        if cells.len() != columns.len() {
+            return Err(bad(
+                line,
+                format!("{} cells for {} columns", cells.len(), columns.len()),
+            ));
+        }
+        let mut row_args = args.clone();
+        row_args.foreach = None;
+        for (column, cell) in columns.iter().zip(cells) {
+            let cell = cell.trim();
+            if cell.is_empty() {
+                continue;
+            }
+            match *column {
+                "text" => row_args.text = Some(cell.to_owned()),
+                "ssml" => row_args.ssml = Some(PathBuf::from(cell)),
+                "output" => row_args.output = Some(PathBuf::from(cell)),
+                "voice" => row_args.config.voice = Some(cell.to_owned()),
+                "format" => row_args.format = cell.to_owned(),
+                "rate" => row_args.rate = Some(cell.to_owned()),
+                "pitch" => row_args.pitch = Some(cell.to_owned()),
+                _ => row_args.srt = Some(PathBuf::from(cell)),
+            }
+        }
+        let Some(output) = &row_args.output else {
+            return Err(bad(line, "the output cell is empty".into()));
+        };
+        if row_args.text.is_none() && row_args.ssml.is_none() {
+            return Err(bad(line, "the text (or ssml) cell is empty".into()));
+        }
+        rows.push(ForeachRow {
+            name: format!("{}:{} ({})", table.display(), line + 1, output.display()),
+            args: row_args,
+        });
+    }
+    Ok(rows)
 }
 
 fn input_failure(message: String) -> SetupFailure {
