@@ -46,12 +46,18 @@ pub(crate) fn config_error_text(error: &ConfigError) -> String {
     format!("azspeech: {}", Error::Configuration(error.clone()))
 }
 
+/// The library's builder with the profile, the environment, then `config` flags on top.
+fn config_builder(config: &ConfigFlags) -> SpeechBuilder {
+    let builder = Speech::builder().from_environment().settings(config.as_settings());
+    match &config.profile {
+        Some(profile) => builder.profile(profile),
+        None => builder,
+    }
+}
+
 /// The library's builder with the environment, then `config` and `transport` flags on top.
 pub(crate) fn builder(config: &ConfigFlags, transport: &TransportFlags) -> Result<SpeechBuilder, SetupFailure> {
-    let mut builder = Speech::builder().from_environment().settings(config.as_settings());
-    if let Some(profile) = &config.profile {
-        builder = builder.profile(profile);
-    }
+    let mut builder = config_builder(config);
     for entry in &transport.connect_to {
         let (host, addr) = parse_connect_to(entry).map_err(|error| SetupFailure {
             message: error.to_string(),
@@ -77,11 +83,7 @@ pub(crate) fn speech(
 /// The loaded core and the resolved settings (no transport): what `doctor` explains. A
 /// configuration error is a value, to be reported; anything else is a failure.
 pub(crate) fn resolve(config: &ConfigFlags) -> Result<Result<Resolution, ConfigError>, SetupFailure> {
-    match Speech::builder()
-        .from_environment()
-        .settings(config.as_settings())
-        .resolve()
-    {
+    match config_builder(config).resolve() {
         Ok(resolution) => Ok(Ok(resolution)),
         Err(Error::Configuration(error)) => Ok(Err(error)),
         Err(error) => Err(error.into()),
