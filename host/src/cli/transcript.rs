@@ -198,7 +198,7 @@ fn phrase_words(phrase: &PhraseResult) -> Vec<TimedWord<'_>> {
 
 fn phrase_json(phrase: &PhraseResult) -> serde_json::Value {
     let best = phrase.alternatives.first();
-    json!({
+    let mut value = json!({
         "text": phrase.text,
         "offset": phrase.offset,
         "duration": phrase.duration,
@@ -206,9 +206,13 @@ fn phrase_json(phrase: &PhraseResult) -> serde_json::Value {
         "duration_ms": phrase.duration / 10_000,
         "confidence": best.map(|b| b.confidence),
         "lexical": best.map(|b| b.lexical.as_str()),
-        "language": phrase.language.as_deref().map(shown_language),
         "words": best.map(|b| b.words.iter().map(|w| json!({
             "word": w.word, "offset": w.offset, "duration": w.duration, "confidence": w.confidence,
         })).collect::<Vec<_>>()).unwrap_or_default(),
-    })
+    });
+    // Only with language identification (`--languages`): plain runs keep their shape.
+    if let Some(language) = phrase.language.as_deref() {
+        value["language"] = json!(shown_language(language));
+    }
+    value
 }
