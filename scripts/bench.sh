@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --quiet --locked --release -p azspeech-host
-azspeech="$PWD/target/release/azspeech"
+azspeech="${CARGO_TARGET_DIR:-$PWD/target}/release/azspeech"
 work="$(mktemp -d)"
 
 emulator_pid=

@@ -13,7 +13,7 @@ fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 
 cargo build --quiet --locked -p azspeech-host --manifest-path "$root/Cargo.toml"
-azspeech="$root/target/debug/azspeech"
+azspeech="${CARGO_TARGET_DIR:-$root/target}/debug/azspeech"
 
 work="$(mktemp -d)"
 pids=()
