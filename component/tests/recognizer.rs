@@ -193,6 +193,8 @@ struct Outcome {
 enum Drop {
     Close(u16, &'static str),
     Broken(NetworkErrorKind),
+    /// The service keeps the connection open but sends nothing more.
+    Silent,
 }
 
 impl Drop {
@@ -206,6 +208,7 @@ impl Drop {
                 kind: *kind,
                 message: "Connection reset by peer (os error 104)".to_owned(),
             }),
+            Drop::Silent => panic!("a silent service does not close"),
         }
     }
 }
@@ -265,8 +268,11 @@ fn run(recognizer: &Recognizer, drops: &[(usize, Drop)], mut upgrades: Vec<Optio
             let Some(svc) = service.as_mut() else { continue };
             for message in svc.take(&transmit) {
                 if let Some((after, drop)) = drops.get(connection)
-                    && replies_on_connection == *after
+                    && replies_on_connection >= *after
                 {
+                    if matches!(drop, Drop::Silent) {
+                        continue;
+                    }
                     service = None;
                     connection += 1;
                     recognizer.handle_closed(now, drop.info());
@@ -665,6 +671,45 @@ fn a_silent_service_after_the_end_of_audio_counts_as_a_lost_connection() {
         }
     }
     assert!(reconnecting);
+}
+
+/// A service that accepts the upgrade and then says nothing, on every connection: the run
+/// ends with an error naming the stall after 30 s + 10 s of virtual time (the stall budget),
+/// not after ten 30-second attempts.
+#[test]
+fn a_service_silent_after_the_upgrade_ends_the_run_within_a_minute() {
+    let recognizer = new_recognizer(key_settings(), policy());
+    let silent: Vec<(usize, Drop)> = (0..20).map(|_| (0, Drop::Silent)).collect();
+    let outcome = run(&recognizer, &silent, vec![]);
+    let (error, attempts, tried) = outcome.failed.clone().expect("the run fails");
+    let SpeechError::Transient(detail) = &error else {
+        panic!("a stall is a lost connection: {error:?}");
+    };
+    assert!(detail.message.contains("the service stalled"), "{}", detail.message);
+    assert!(detail.message.contains("2 connections in a row stalled"), "{}", detail.message);
+    assert_eq!(attempts, 2, "{tried:?}");
+    assert!(tried[0].contains("no response for 30 s"), "{tried:?}");
+    assert!(tried[1].contains("no response for 10 s"), "{tried:?}");
+    let elapsed = outcome.now - 1_000;
+    assert!((40_000..45_000).contains(&elapsed), "virtual time to give up: {elapsed} ms");
+    assert!(outcome.phrases.is_empty());
+}
+
+/// One connection goes silent after `turn.start`; the next, with the shortened wait, answers:
+/// every phrase arrives once and the run finishes.
+#[test]
+fn a_stall_then_a_working_connection_loses_nothing() {
+    let recognizer = new_recognizer(key_settings(), policy());
+    let outcome = run(&recognizer, &[(1, Drop::Silent)], vec![]);
+    assert!(outcome.finished, "{outcome:?}");
+    assert_eq!(outcome.phrases, expected_phrases());
+    assert_eq!(outcome.requests.len(), 2);
+    assert!(
+        outcome.notices.iter().any(|notice| matches!(notice,
+            SessionNotice::Reconnecting(n) if n.cause.contains("no response for 30 s"))),
+        "{:?}",
+        outcome.notices
+    );
 }
 
 #[test]

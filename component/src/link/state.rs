@@ -19,6 +19,15 @@ use crate::failures;
 /// Lines kept in [`SessionFailure::tried`].
 pub const MAX_TRIED_LINES: usize = 20;
 
+/// Connections in a row that may stall (a due response never began) before the session gives
+/// up, whatever the attempt budget says: a silent service ends the run in about
+/// `response_timeout × (1 + 1/3)` instead of ten full timeouts.
+pub const MAX_STALLED_CONNECTIONS: u32 = 2;
+
+/// After a stalled connection, the next one waits this fraction (1/n) of the response timeout:
+/// a service that answers at all answers a fresh connection quickly.
+pub const STALLED_TIMEOUT_DIVISOR: u64 = 3;
+
 /// Where the connection stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkPhase {
@@ -82,6 +91,8 @@ pub struct Link {
     tried: VecDeque<String>,
     connections: u32,
     reconnects: u32,
+    /// Connections in a row whose due response never began (reset by progress).
+    stalls_in_row: u32,
 }
 
 impl Link {
@@ -107,6 +118,17 @@ impl Link {
             tried: VecDeque::new(),
             connections: 0,
             reconnects: 0,
+            stalls_in_row: 0,
+        }
+    }
+
+    /// How long a due response may take to begin on the current connection (ms): the policy's
+    /// timeout, or a third of it after a stalled connection.
+    pub fn response_timeout_ms(&self) -> u64 {
+        if self.stalls_in_row == 0 {
+            self.policy.response_timeout_ms
+        } else {
+            (self.policy.response_timeout_ms / STALLED_TIMEOUT_DIVISOR).max(1)
         }
     }
 
@@ -212,6 +234,7 @@ impl Link {
     /// The session made progress (a phrase, a finished request): the budget starts again.
     pub fn progress(&mut self) {
         self.failures_in_row = 0;
+        self.stalls_in_row = 0;
     }
 
     /// Move to a fresh connection now (lifetime rotation): not a failure.
@@ -275,7 +298,18 @@ impl Link {
         let line = format!("attempt {}: {what}{with_key}{lived}", self.attempts);
         self.note(line.clone());
         self.failures_in_row = self.failures_in_row.saturating_add(1);
-        let over_budget = self.failures_in_row > self.policy.max_attempts;
+        let stalled_out = if matches!(loss, Loss::ResponseTimeout(_)) {
+            self.stalls_in_row = self.stalls_in_row.saturating_add(1);
+            self.stalls_in_row >= MAX_STALLED_CONNECTIONS
+        } else {
+            false
+        };
+        let over_budget = self.failures_in_row > self.policy.max_attempts || stalled_out;
+        let error = if stalled_out {
+            stall_verdict(error, self.stalls_in_row)
+        } else {
+            error
+        };
         let delay = match &error {
             SpeechError::Authentication(_)
                 if self.uses_key()
@@ -381,12 +415,36 @@ fn classify(settings: &Settings, loss: &Loss) -> (SpeechError, String) {
             SpeechError::Transient(FailureDetail {
                 http_status: None,
                 close_code: None,
-                message: format!("the service sent nothing for {} s while a response was due", ms / 1000),
+                message: format!(
+                    "the service stalled: it sent nothing for {} while a response was due",
+                    seconds_text(*ms)
+                ),
                 hint: "the service or a proxy stalled: azspeech reconnects; if it repeats, check proxies and the service's health".to_owned(),
             }),
-            format!("no response for {} s", ms / 1000),
+            format!("no response for {}", seconds_text(*ms)),
         ),
         Loss::Refused(error) => (error.clone(), format!("the session was refused ({})", kind_name(error))),
+    }
+}
+
+/// `ms` as seconds for people: "30 s", "3.3 s".
+fn seconds_text(ms: u64) -> String {
+    if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{}.{} s", ms / 1000, ms % 1000 / 100)
+    }
+}
+
+/// The final error of a session whose connections stalled `stalls` times in a row.
+fn stall_verdict(error: SpeechError, stalls: u32) -> SpeechError {
+    match error {
+        SpeechError::Transient(detail) => SpeechError::Transient(FailureDetail {
+            message: format!("{} ({stalls} connections in a row stalled)", detail.message),
+            hint: "the service stopped answering: check its health (the Azure status page, `azspeech doctor --probe`) and any proxy or firewall between, which may hold WebSockets open without passing traffic; --response-timeout-secs (AZSPEECH_RESPONSE_TIMEOUT_SECS) sets how long to wait".to_owned(),
+            ..detail
+        }),
+        other => other,
     }
 }
 
@@ -401,5 +459,110 @@ pub fn kind_name(error: &SpeechError) -> &'static str {
         SpeechError::BadRequest(_) => "bad request",
         SpeechError::Protocol(_) => "protocol",
         SpeechError::NotImplemented(_) => "not implemented",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::exports::azspeech::core::config::{Setting, SettingSource, SettingValue};
+    use crate::link::policy::default_wit_policy;
+
+    fn settings() -> Settings {
+        let vars = [
+            ("SPEECH_ENDPOINT", SettingValue::Text("http://127.0.0.1:5000".to_owned())),
+            ("SPEECH_KEY", SettingValue::Secret(true)),
+        ]
+        .map(|(name, value)| Setting {
+            name: name.to_owned(),
+            value,
+            source: SettingSource::Environment,
+        });
+        crate::config::resolve(&vars).expect("settings resolve")
+    }
+
+    fn connect(link: &mut Link, now: u64, settings: &Settings) {
+        let request = link.poll_connect(now, settings, true);
+        assert!(matches!(request, Some(Ok(_))), "{request:?}");
+        link.connected(now);
+    }
+
+    fn stall(link: &mut Link, now: u64, settings: &Settings) -> LossOutcome {
+        let timeout = link.response_timeout_ms();
+        link.lost(now, settings, &Loss::ResponseTimeout(timeout))
+    }
+
+    #[test]
+    fn a_stalled_connection_shortens_the_next_wait_and_two_in_a_row_end_the_session() {
+        let settings = settings();
+        let mut link = Link::new(Policy::from_wit(&default_wit_policy(5)), RequestKind::SttWebsocket);
+        assert_eq!(link.response_timeout_ms(), 30_000);
+        connect(&mut link, 0, &settings);
+        let LossOutcome::Retry(notice) = stall(&mut link, 30_000, &settings) else {
+            panic!("the first stall is retried");
+        };
+        assert!(notice.cause.contains("no response for 30 s"), "{}", notice.cause);
+        assert_eq!(link.response_timeout_ms(), 10_000, "a third after a stall");
+        let LinkPhase::Waiting { not_before } = link.phase() else {
+            panic!("waiting for the next attempt");
+        };
+        connect(&mut link, not_before, &settings);
+        let LossOutcome::Failed(failure) = stall(&mut link, not_before + 10_000, &settings) else {
+            panic!("the second stall in a row ends the session, well before ten attempts");
+        };
+        assert_eq!(failure.attempts, 2);
+        let SpeechError::Transient(detail) = &failure.error else {
+            panic!("a stall is a lost connection: {:?}", failure.error);
+        };
+        assert!(detail.message.contains("stalled"), "{}", detail.message);
+        assert!(detail.message.contains("10 s"), "{}", detail.message);
+        assert!(detail.message.contains("2 connections in a row stalled"), "{}", detail.message);
+        assert!(detail.hint.contains("--response-timeout-secs"), "{}", detail.hint);
+        assert_eq!(link.phase(), LinkPhase::Idle);
+    }
+
+    #[test]
+    fn progress_restores_the_full_timeout_and_the_stall_budget() {
+        let settings = settings();
+        let mut link = Link::new(Policy::from_wit(&default_wit_policy(5)), RequestKind::TtsWebsocket);
+        let mut now = 0;
+        for round in 0..5 {
+            connect(&mut link, now, &settings);
+            assert_eq!(link.response_timeout_ms(), 30_000, "round {round}");
+            link.progress();
+            now += 30_000;
+            assert!(
+                matches!(stall(&mut link, now, &settings), LossOutcome::Retry(_)),
+                "round {round}: one stall after progress is retried"
+            );
+            let LinkPhase::Waiting { not_before } = link.phase() else {
+                panic!("waiting");
+            };
+            connect(&mut link, not_before, &settings);
+            assert_eq!(link.response_timeout_ms(), 10_000);
+            link.progress();
+            now = not_before + 1_000;
+            link.disconnect(now);
+        }
+    }
+
+    #[test]
+    fn other_losses_do_not_count_as_stalls() {
+        let settings = settings();
+        let mut link = Link::new(Policy::from_wit(&default_wit_policy(5)), RequestKind::SttWebsocket);
+        connect(&mut link, 0, &settings);
+        assert!(matches!(stall(&mut link, 30_000, &settings), LossOutcome::Retry(_)));
+        let LinkPhase::Waiting { not_before } = link.phase() else {
+            panic!("waiting");
+        };
+        connect(&mut link, not_before, &settings);
+        let reset = Loss::Closed(CloseInfo::Frame(
+            crate::bindings::exports::azspeech::core::link::CloseFrame {
+                code: 1011,
+                reason: "Internal server error".to_owned(),
+            },
+        ));
+        assert!(matches!(link.lost(not_before + 5, &settings, &reset), LossOutcome::Retry(_)));
+        assert_eq!(link.response_timeout_ms(), 10_000, "still after a stall, no progress yet");
     }
 }

@@ -480,7 +480,7 @@ impl Inner {
         if let Some(deadline) = self.response_deadline()
             && now >= deadline
         {
-            self.drop_connection(now, &Loss::ResponseTimeout(policy.response_timeout_ms));
+            self.drop_connection(now, &Loss::ResponseTimeout(self.link.response_timeout_ms()));
             return;
         }
         let quiet_since = self.last_rx.max(self.last_tx);
@@ -497,7 +497,7 @@ impl Inner {
     /// A response is due: after the end of audio, or on a connection that heard nothing yet.
     fn response_deadline(&self) -> Option<u64> {
         let since = self.link.up_since()?;
-        let timeout = self.link.policy().response_timeout_ms;
+        let timeout = self.link.response_timeout_ms();
         if self.end_sent || (!self.heard_on_connection && self.cursor > self.acknowledged()) {
             Some(self.last_rx.max(since).saturating_add(timeout))
         } else {

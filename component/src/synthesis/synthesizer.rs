@@ -467,10 +467,11 @@ impl Inner {
             return;
         }
         let policy = self.link.policy().clone();
+        let response_timeout_ms = self.link.response_timeout_ms();
         if let Some(awaiting) = self.awaiting_since
-            && now.saturating_sub(awaiting) >= policy.response_timeout_ms
+            && now.saturating_sub(awaiting) >= response_timeout_ms
         {
-            self.lost(now, &Loss::ResponseTimeout(policy.response_timeout_ms));
+            self.lost(now, &Loss::ResponseTimeout(response_timeout_ms));
             self.transmits.clear();
             self.transmits
                 .push_back(client_close("Abandoning a stalled connection"));
@@ -496,7 +497,7 @@ impl Inner {
         if self.link.up_since().is_some() {
             let policy = self.link.policy();
             if let Some(awaiting) = self.awaiting_since {
-                consider(awaiting.saturating_add(policy.response_timeout_ms));
+                consider(awaiting.saturating_add(self.link.response_timeout_ms()));
             } else if !wants {
                 consider(self.last_rx.max(self.last_tx).saturating_add(policy.idle_ms));
             }

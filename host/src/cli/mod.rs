@@ -114,6 +114,15 @@ pub(crate) struct SessionFlags {
     /// connection at a phrase boundary before it ends (AZSPEECH_MAX_CONNECTION_SECS).
     #[arg(long, value_name = "SECONDS", env = "AZSPEECH_MAX_CONNECTION_SECS", value_parser = parse_lifetime)]
     pub max_connection_secs: Option<f64>,
+    /// Seconds a due response may take to begin before the connection counts as lost
+    /// (default 30; after a stalled connection the next waits a third of it, and a second
+    /// stall ends the run) (AZSPEECH_RESPONSE_TIMEOUT_SECS).
+    #[arg(long, value_name = "SECONDS", env = "AZSPEECH_RESPONSE_TIMEOUT_SECS", value_parser = parse_response_timeout)]
+    pub response_timeout_secs: Option<f64>,
+    /// Connection attempts in a row without progress before giving up (default 10)
+    /// (AZSPEECH_MAX_ATTEMPTS).
+    #[arg(long, value_name = "N", env = "AZSPEECH_MAX_ATTEMPTS", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_attempts: Option<u32>,
 }
 
 impl SessionFlags {
@@ -122,7 +131,16 @@ impl SessionFlags {
         azspeech_host::speech::SessionTuning {
             pace,
             max_connection_ms: self.max_connection_secs.map(|secs| (secs * 1000.0) as u64),
+            response_timeout_ms: self.response_timeout_secs.map(|secs| (secs * 1000.0) as u64),
+            max_attempts: self.max_attempts,
         }
+    }
+}
+
+fn parse_response_timeout(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && (1.0..=3_600.0).contains(&secs) => Ok(secs),
+        _ => Err(format!("expected seconds between 1 and 3600, got {text:?}")),
     }
 }
 

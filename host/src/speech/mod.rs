@@ -131,6 +131,11 @@ pub struct SessionTuning {
     pub pace: Option<f64>,
     /// The service's connection lifetime, if not the default 10 minutes.
     pub max_connection_ms: Option<u64>,
+    /// How long a due response may take to begin before the connection counts as lost, if
+    /// not the default 30 s.
+    pub response_timeout_ms: Option<u64>,
+    /// Connection attempts in a row without progress before giving up, if not the default 10.
+    pub max_attempts: Option<u32>,
 }
 
 /// Everything a speech session needs from the host.
@@ -155,12 +160,12 @@ impl SpeechClient<'_> {
         let seed = uuid::Uuid::new_v4().as_u64_pair().0;
         SessionPolicy {
             seed,
-            max_attempts: None,
+            max_attempts: self.tuning.max_attempts,
             backoff_initial_ms: None,
             backoff_max_ms: None,
             max_connection_ms: self.tuning.max_connection_ms,
             idle_ms: None,
-            response_timeout_ms: None,
+            response_timeout_ms: self.tuning.response_timeout_ms,
             pace: self.tuning.pace.map_or(Pace::Max, Pace::Factor),
             key_slot: self.broker.preferred_key_slot(),
         }
