@@ -8,6 +8,7 @@
 //! delay and padding; [`crate::audio::input::PcmSource`] turns them into what the service takes.
 
 use std::fmt;
+use std::io::{Read, Seek};
 
 use symphonia::core::audio::conv::ConvertibleSample;
 use symphonia::core::codecs::CodecParameters;
@@ -95,6 +96,7 @@ impl AudioDecoder {
         source: Box<dyn MediaSource>,
         extension: Option<&str>,
     ) -> Result<Self, AudioInputError> {
+        let source = checked_wave_header(source_name, source)?;
         let stream = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
         let mut hint = Hint::new();
         if let Some(extension) = extension {
@@ -308,6 +310,65 @@ fn damaged_error(source_name: &str, format: &InputFormat, decoded: u64, error: S
             error,
         },
         other => corrupt(source_name, format, other.to_string()),
+    }
+}
+
+/// `source` with its RIFF/WAVE `fmt ` chunk checked ([`super::wave_header`]) before the
+/// demuxer reads it: rewound if it can seek, else with the bytes read put back in front.
+fn checked_wave_header(
+    source_name: &str,
+    mut source: Box<dyn MediaSource>,
+) -> Result<Box<dyn MediaSource>, AudioInputError> {
+    let io_error = |error| AudioInputError::Io {
+        source_name: source_name.to_owned(),
+        error,
+    };
+    let prefix = super::wave_header::read_through_fmt(&mut source).map_err(io_error)?;
+    super::wave_header::check(&prefix).map_err(|reason| AudioInputError::Unsupported {
+        source_name: source_name.to_owned(),
+        reason,
+    })?;
+    if source.is_seekable() {
+        source.seek(std::io::SeekFrom::Start(0)).map_err(io_error)?;
+        return Ok(source);
+    }
+    Ok(Box::new(Prefixed {
+        prefix: std::io::Cursor::new(prefix),
+        rest: source,
+    }))
+}
+
+/// A source that cannot seek, with bytes already read from it put back in front.
+struct Prefixed {
+    prefix: std::io::Cursor<Vec<u8>>,
+    rest: Box<dyn MediaSource>,
+}
+
+impl Read for Prefixed {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.prefix.read(buf)? {
+            0 => self.rest.read(buf),
+            read => Ok(read),
+        }
+    }
+}
+
+impl Seek for Prefixed {
+    fn seek(&mut self, _: std::io::SeekFrom) -> std::io::Result<u64> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "this stream cannot seek",
+        ))
+    }
+}
+
+impl MediaSource for Prefixed {
+    fn is_seekable(&self) -> bool {
+        false
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        None
     }
 }
 

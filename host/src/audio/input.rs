@@ -167,6 +167,17 @@ impl PcmSource {
         {
             return Err(source.truncated(metadata.len().saturating_sub(WAV_HEADER_BYTES) / frame_bytes));
         }
+        // A file whose header announces no audio at all (an empty WAV data chunk) would be
+        // sent as silence and come back as "no speech": say what is wrong instead.
+        if matches!(source.frames_expected, Some((0, _))) {
+            return Err(AudioInputError::Unsupported {
+                source_name: source.source_name.clone(),
+                reason: format!(
+                    "it holds no audio: its {} header announces 0 sample frames (an empty data chunk)",
+                    source.decoder.format().container
+                ),
+            });
+        }
         Ok(source)
     }
 
@@ -398,6 +409,41 @@ mod tests {
             bits_per_sample: bits,
             sample_format: format,
         }
+    }
+
+/// Every regression vector the fuzzer found for the audio decoder gives a result, never a
+    /// panic, both from a file (seekable) and from a pipe.
+    #[test]
+    fn fuzz_regression_vectors_get_an_error_not_a_panic() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../component/fuzz/regressions/audio_decode");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).expect("regression vectors") {
+            let path = entry.expect("entry").path();
+            let bytes = std::fs::read(&path).expect("vector");
+            let from_pipe = read_all(bytes);
+            let from_file = PcmSource::open(&path).and_then(|mut source| {
+                let mut pcm = Vec::new();
+                while source.read_pcm(3200, &mut pcm)? > 0 {}
+                Ok(pcm.len())
+            });
+            if path.ends_with("wav-fmt-50000-channels.wav") {
+                // symphonia-format-riff 0.6.1 overflows u16 on this header (chunks.rs:100).
+                for error in [from_pipe.expect_err("refused").to_string(), from_file.expect_err("refused").to_string()] {
+                    assert!(error.contains("claims 50000 channels"), "{error}");
+                }
+            }
+            seen += 1;
+        }
+        assert!(seen >= 1, "no vectors in {}", dir.display());
+    }
+
+    #[test]
+    fn an_empty_data_chunk_is_refused_as_holding_no_audio() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("empty.wav");
+        std::fs::write(&path, wav(spec(16_000, 1, 16, hound::SampleFormat::Int), 0, |_, _| 0.0)).expect("write");
+        let error = PcmSource::open(&path).expect_err("refused").to_string();
+        assert!(error.contains("holds no audio"), "{error}");
     }
 
     fn read_all(bytes: Vec<u8>) -> Result<(u32, Vec<i16>), AudioInputError> {

@@ -11,3 +11,4 @@ pub mod output;
 pub mod resample;
 #[cfg(feature = "speaker")]
 pub mod speaker;
+pub mod wave_header;
