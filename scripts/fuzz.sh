@@ -31,6 +31,10 @@ targets() {
 }
 
 build() {
+  command -v c++ >/dev/null 2>&1 || {
+    echo "fuzz: libFuzzer needs a C++ compiler: apt install g++" >&2
+    exit 1
+  }
   local flags="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4"
   flags+=" -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table"
   flags+=" -Cllvm-args=-sanitizer-coverage-trace-compares"

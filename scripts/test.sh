@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 exec </dev/null
 bash scripts/setup.sh
 cargo test --workspace --locked
+# Every parser of untrusted input fuzzed for a bounded time from its seeds (scripts/fuzz.sh).
+bash scripts/fuzz.sh run
 # Microphone and speaker (cargo features, off by default because they link ALSA), through ALSA
 # with files standing in for the sound card (host/tests/audio_devices.rs).
 if pkg-config --exists alsa 2>/dev/null; then

@@ -686,12 +686,19 @@ fn a_service_silent_after_the_upgrade_ends_the_run_within_a_minute() {
         panic!("a stall is a lost connection: {error:?}");
     };
     assert!(detail.message.contains("the service stalled"), "{}", detail.message);
-    assert!(detail.message.contains("2 connections in a row stalled"), "{}", detail.message);
+    assert!(
+        detail.message.contains("2 connections in a row stalled"),
+        "{}",
+        detail.message
+    );
     assert_eq!(attempts, 2, "{tried:?}");
     assert!(tried[0].contains("no response for 30 s"), "{tried:?}");
     assert!(tried[1].contains("no response for 10 s"), "{tried:?}");
     let elapsed = outcome.now - 1_000;
-    assert!((40_000..45_000).contains(&elapsed), "virtual time to give up: {elapsed} ms");
+    assert!(
+        (40_000..45_000).contains(&elapsed),
+        "virtual time to give up: {elapsed} ms"
+    );
     assert!(outcome.phrases.is_empty());
 }
 

@@ -429,7 +429,7 @@ fn classify(settings: &Settings, loss: &Loss) -> (SpeechError, String) {
 
 /// `ms` as seconds for people: "30 s", "3.3 s".
 fn seconds_text(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{}.{} s", ms / 1000, ms % 1000 / 100)
@@ -470,7 +470,10 @@ mod tests {
 
     fn settings() -> Settings {
         let vars = [
-            ("SPEECH_ENDPOINT", SettingValue::Text("http://127.0.0.1:5000".to_owned())),
+            (
+                "SPEECH_ENDPOINT",
+                SettingValue::Text("http://127.0.0.1:5000".to_owned()),
+            ),
             ("SPEECH_KEY", SettingValue::Secret(true)),
         ]
         .map(|(name, value)| Setting {
@@ -516,7 +519,11 @@ mod tests {
         };
         assert!(detail.message.contains("stalled"), "{}", detail.message);
         assert!(detail.message.contains("10 s"), "{}", detail.message);
-        assert!(detail.message.contains("2 connections in a row stalled"), "{}", detail.message);
+        assert!(
+            detail.message.contains("2 connections in a row stalled"),
+            "{}",
+            detail.message
+        );
         assert!(detail.hint.contains("--response-timeout-secs"), "{}", detail.hint);
         assert_eq!(link.phase(), LinkPhase::Idle);
     }
@@ -562,7 +569,14 @@ mod tests {
                 reason: "Internal server error".to_owned(),
             },
         ));
-        assert!(matches!(link.lost(not_before + 5, &settings, &reset), LossOutcome::Retry(_)));
-        assert_eq!(link.response_timeout_ms(), 10_000, "still after a stall, no progress yet");
+        assert!(matches!(
+            link.lost(not_before + 5, &settings, &reset),
+            LossOutcome::Retry(_)
+        ));
+        assert_eq!(
+            link.response_timeout_ms(),
+            10_000,
+            "still after a stall, no progress yet"
+        );
     }
 }

@@ -411,7 +411,7 @@ mod tests {
         }
     }
 
-/// Every regression vector the fuzzer found for the audio decoder gives a result, never a
+    /// Every regression vector the fuzzer found for the audio decoder gives a result, never a
     /// panic, both from a file (seekable) and from a pipe.
     #[test]
     fn fuzz_regression_vectors_get_an_error_not_a_panic() {
@@ -428,7 +428,10 @@ mod tests {
             });
             if path.ends_with("wav-fmt-50000-channels.wav") {
                 // symphonia-format-riff 0.6.1 overflows u16 on this header (chunks.rs:100).
-                for error in [from_pipe.expect_err("refused").to_string(), from_file.expect_err("refused").to_string()] {
+                for error in [
+                    from_pipe.expect_err("refused").to_string(),
+                    from_file.expect_err("refused").to_string(),
+                ] {
                     assert!(error.contains("claims 50000 channels"), "{error}");
                 }
             }

@@ -206,8 +206,14 @@ mod tests {
             (header(0x1234, 1, 16_000, 2, 16, &[]), "format tag 0x1234"),
             (header(1, 1, 0, 2, 16, &[]), "sample rate of 0 Hz"),
             (header(1, 1, 16_000, 2, 12, &[]), "12-bit PCM"),
-            (header(1, 2, 16_000, 2, 16, junk), "make 4-byte frames, the header says 2"),
-            (b"RIFF\x24\x00\x00\x00WAVEfmt \x04\x00\x00\x00\x01\x00\x01\x00".to_vec(), "shorter than the 16"),
+            (
+                header(1, 2, 16_000, 2, 16, junk),
+                "make 4-byte frames, the header says 2",
+            ),
+            (
+                b"RIFF\x24\x00\x00\x00WAVEfmt \x04\x00\x00\x00\x01\x00\x01\x00".to_vec(),
+                "shorter than the 16",
+            ),
         ];
         for (bytes, expected) in table {
             let prefix = read_through_fmt(&mut bytes.as_slice()).expect("reads");
