@@ -43,6 +43,11 @@ build() {
     cargo build --release --locked --target "$triple" --bins)
 }
 
+# A libFuzzer final statistic (-print_final_stats=1) from a log: stat_of NAME LOG.
+stat_of() {
+  sed -n "s/^stat::$1: *\([0-9]*\).*/\1/p" "$2" | tail -n 1
+}
+
 # Inputs of a target: its seeds and its regression vectors (read-only for libFuzzer).
 inputs() {
   local target="$1"
@@ -87,7 +92,7 @@ case "$mode" in
     failed=0
     for target in $(targets); do
       if fuzz_one "$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024; then
-        echo "fuzz run: $target $(grep -o 'stat::number_of_executed_units: [0-9]*' "$out/$target.log" | grep -o '[0-9]*$') executions in ${seconds} s, no crash"
+        echo "fuzz run: $target $(stat_of number_of_executed_units "$out/$target.log") executions in ${seconds} s, no crash"
       else
         failed=1
       fi
@@ -109,9 +114,9 @@ case "$mode" in
       fuzz_one "$target" -runs="$runs" "${cap[@]}" -timeout=10 -rss_limit_mb=2048 || crashes=1
       elapsed=$(( $(date +%s) - started ))
       log="$out/$target.log"
-      execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
-      rate=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
-      rss=$(grep -o 'stat::peak_rss_mb: [0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+      execs=$(stat_of number_of_executed_units "$log")
+      rate=$(stat_of average_exec_per_sec "$log")
+      rss=$(stat_of peak_rss_mb "$log")
       corpus=$(find "$out/corpus/$target" -type f | wc -l)
       echo "| $target | $execs | $rate | $elapsed | $crashes | $corpus | $rss |"
     done

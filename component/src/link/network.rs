@@ -7,6 +7,8 @@
 //! | refused, timeout | transient | nothing listens / a firewall drops: outside the network, selected networks only |
 //! | reset, eof, truncated-frame, other | transient | the service or a middlebox dropped the connection |
 //! | tls | configuration | certificate not trusted (a TLS-inspecting proxy), wrong host |
+//! | truncated-frame / other with tungstenite's `Space limit exceeded` | protocol | a message larger than the host accepts: not a Speech service, or a proxy rewriting traffic |
+//! | other with tungstenite's `UTF-8 encoding error` | protocol | a text frame that is not UTF-8: same |
 
 use crate::bindings::exports::azspeech::core::config::Settings;
 use crate::bindings::exports::azspeech::core::link::{NetworkErrorKind, NetworkFailure};
@@ -33,6 +35,9 @@ pub fn classify(settings: &Settings, failure: &NetworkFailure) -> SpeechError {
         message: format!("{what}: {}", crate::failures::excerpt(&failure.message)),
         hint,
     };
+    if let Some(error) = hostile_peer(host, failure) {
+        return error;
+    }
     match failure.kind {
         NetworkErrorKind::Dns => SpeechError::Configuration(detail(
             &format!("`{host}` does not resolve"),
@@ -72,5 +77,95 @@ pub fn classify(settings: &Settings, failure: &NetworkFailure) -> SpeechError {
             "the connection failed",
             "a network error interrupted the connection: azspeech retries; check the network and proxies if it persists".to_owned(),
         )),
+    }
+}
+
+/// Raw transport texts that mean the peer broke the WebSocket contract in a way Azure Speech
+/// never does (tungstenite's wording): not worth a retry, and the fix is the peer.
+fn hostile_peer(host: &str, failure: &NetworkFailure) -> Option<SpeechError> {
+    let raw = failure.message.as_str();
+    let what = if raw.contains("Space limit exceeded") || raw.contains("Message too long") {
+        format!("`{host}` sent a WebSocket message larger than azspeech accepts")
+    } else if raw.contains("UTF-8 encoding error") || raw.contains("invalid utf-8") {
+        format!("`{host}` sent a WebSocket text frame that is not UTF-8")
+    } else {
+        return None;
+    };
+    Some(SpeechError::Protocol(FailureDetail {
+        http_status: None,
+        close_code: Some(1009),
+        message: format!("{what}: {}", crate::failures::excerpt(raw)),
+        hint: "Azure Speech sends small, valid frames: SPEECH_ENDPOINT may point at something that is not a Speech service, or a proxy or middlebox is rewriting the WebSocket traffic; check the endpoint with `azspeech doctor --probe` and the proxy settings".to_owned(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        let vars = [
+            (
+                "SPEECH_ENDPOINT",
+                crate::bindings::exports::azspeech::core::config::SettingValue::Text(
+                    "http://127.0.0.1:5000".to_owned(),
+                ),
+            ),
+            (
+                "SPEECH_KEY",
+                crate::bindings::exports::azspeech::core::config::SettingValue::Secret(true),
+            ),
+        ]
+        .map(
+            |(name, value)| crate::bindings::exports::azspeech::core::config::Setting {
+                name: name.to_owned(),
+                value,
+                source: crate::bindings::exports::azspeech::core::config::SettingSource::Environment,
+            },
+        );
+        crate::config::resolve(&vars).expect("settings resolve")
+    }
+
+    #[test]
+    fn raw_transport_texts_of_a_hostile_peer_get_a_cause_and_a_fix() {
+        let settings = settings();
+        // (kind, raw text, expected fragment of the message)
+        let table = [
+            (
+                NetworkErrorKind::TruncatedFrame,
+                "Space limit exceeded: Message too long: 8388700 > 4194304 (the service sent a frame larger than azspeech accepts)",
+                "larger than azspeech accepts",
+            ),
+            (NetworkErrorKind::Other, "UTF-8 encoding error", "not UTF-8"),
+        ];
+        for (kind, raw, expected) in table {
+            let error = classify(
+                &settings,
+                &NetworkFailure {
+                    kind,
+                    message: raw.to_owned(),
+                },
+            );
+            let SpeechError::Protocol(detail) = &error else {
+                panic!("{raw}: {error:?}");
+            };
+            assert!(detail.message.contains(expected), "{}", detail.message);
+            assert!(
+                detail.message.contains(raw.split(':').next().unwrap_or(raw)),
+                "the raw text is kept"
+            );
+            assert!(detail.hint.contains("SPEECH_ENDPOINT"), "{}", detail.hint);
+        }
+        let reset = classify(
+            &settings,
+            &NetworkFailure {
+                kind: NetworkErrorKind::Reset,
+                message: "Connection reset by peer (os error 104)".to_owned(),
+            },
+        );
+        assert!(
+            matches!(reset, SpeechError::Transient(_)),
+            "ordinary failures keep their class"
+        );
     }
 }

@@ -62,9 +62,12 @@ pub fn check(prefix: &[u8]) -> Result<(), String> {
     if !is_riff_wave(prefix) {
         return Ok(());
     }
-    let Some(fmt) = find_fmt(prefix) else {
+    let Some((declared, fmt)) = find_fmt(prefix) else {
         return Ok(());
     };
+    if fmt.len() < 16 && declared >= 16 {
+        return Err("the file ends before its WAV header is complete (truncated)".to_owned());
+    }
     if fmt.len() < 16 {
         return Err(format!(
             "its WAV `fmt ` chunk is {} bytes, shorter than the 16 every WAV file has",
@@ -126,8 +129,8 @@ fn is_riff_wave(prefix: &[u8]) -> bool {
     prefix.get(..4) == Some(b"RIFF") && prefix.get(8..12) == Some(b"WAVE")
 }
 
-/// The body of the first `fmt ` chunk (cut at the end of `prefix`).
-fn find_fmt(prefix: &[u8]) -> Option<&[u8]> {
+/// The declared size and the body of the first `fmt ` chunk (cut at the end of `prefix`).
+fn find_fmt(prefix: &[u8]) -> Option<(usize, &[u8])> {
     let mut at = 12usize;
     loop {
         let id = prefix.get(at..at.checked_add(4)?)?;
@@ -135,7 +138,7 @@ fn find_fmt(prefix: &[u8]) -> Option<&[u8]> {
         let body = at.checked_add(8)?;
         if id == b"fmt " {
             let end = body.saturating_add(size).min(prefix.len());
-            return prefix.get(body..end);
+            return Some((size, prefix.get(body..end)?));
         }
         if id == b"data" {
             return None;
@@ -213,6 +216,10 @@ mod tests {
             (
                 b"RIFF\x24\x00\x00\x00WAVEfmt \x04\x00\x00\x00\x01\x00\x01\x00".to_vec(),
                 "shorter than the 16",
+            ),
+            (
+                header(1, 1, 16_000, 2, 16, &[])[..30].to_vec(),
+                "ends before its WAV header is complete",
             ),
         ];
         for (bytes, expected) in table {

@@ -197,9 +197,35 @@ fn input_failure(message: String) -> SetupFailure {
     }
 }
 
+/// The most text (or SSML) `tts` reads from one file or standard input: about 20 hours of
+/// speech; beyond it, input is refused rather than held in memory.
+const MAX_INPUT_BYTES: u64 = 1 << 20;
+
+/// Read all of `reader` as UTF-8, refusing more than [`MAX_INPUT_BYTES`].
+fn read_bounded(reader: impl Read, what: &str) -> Result<String, SetupFailure> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| input_failure(format!("cannot read {what}: {error}")))?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(input_failure(format!(
+            "{what} holds more than {MAX_INPUT_BYTES} bytes (1 MiB) of text, more than azspeech reads at once: split it into several files (`tts --foreach` synthesizes one per line of a table) or pass it in parts"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        input_failure(format!(
+            "{what} is not UTF-8 text (invalid byte at offset {}): convert it, e.g. `iconv -t UTF-8`",
+            error.utf8_error().valid_up_to()
+        ))
+    })
+}
+
 fn read_input(args: &TtsArgs) -> Result<SpeechInput, SetupFailure> {
     let read_file = |path: &PathBuf| {
-        std::fs::read_to_string(path).map_err(|error| input_failure(format!("cannot read {}: {error}", path.display())))
+        let file = std::fs::File::open(path)
+            .map_err(|error| input_failure(format!("cannot read {}: {error}", path.display())))?;
+        read_bounded(file, &path.display().to_string())
     };
     if let Some(path) = &args.ssml {
         return Ok(SpeechInput::Ssml(read_file(path)?));
@@ -207,13 +233,7 @@ fn read_input(args: &TtsArgs) -> Result<SpeechInput, SetupFailure> {
     let text = match (&args.text, &args.text_file) {
         (_, Some(path)) => read_file(path)?,
         (Some(text), None) if text != "-" => text.clone(),
-        _ => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|error| input_failure(format!("cannot read standard input: {error}")))?;
-            text
-        }
+        _ => read_bounded(std::io::stdin().lock(), "standard input")?,
     };
     if text.trim().is_empty() {
         return Err(input_failure("nothing to say: the text is empty".into()));

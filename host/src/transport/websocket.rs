@@ -98,7 +98,7 @@ pub async fn connect(
     } else {
         Some(Connector::Plain)
     };
-    match tokio_tungstenite::client_async_tls_with_config(request, stream, None, connector).await {
+    match tokio_tungstenite::client_async_tls_with_config(request, stream, Some(limits()), connector).await {
         Ok((socket, _response)) => Ok(socket),
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             let retry_after = response
@@ -122,6 +122,18 @@ pub async fn connect(
             failure: socket_failure(&error),
         }),
     }
+}
+
+/// The largest message (and frame) accepted from the service. Azure Speech sends results and
+/// audio chunks of kilobytes; anything near this is a hostile or wrong peer, refused before it
+/// is buffered (tungstenite's default would buffer 64 MiB).
+pub const MAX_MESSAGE_BYTES: usize = 4 << 20;
+
+fn limits() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    let mut config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
+    config.max_message_size = Some(MAX_MESSAGE_BYTES);
+    config.max_frame_size = Some(MAX_MESSAGE_BYTES);
+    config
 }
 
 /// A socket-level I/O error, classified.

@@ -21,6 +21,10 @@
 //! | `stall` | open WebSocket | nothing is sent or read for that long (or until the client leaves) |
 //! | `malformed` | open WebSocket | one broken frame, then the session goes on |
 //! | `truncated` | open WebSocket | the start of a frame (text, or binary with `"binary": true`), then TCP closed: a truncated frame / EOF |
+//! | `hostile` | open WebSocket | a hostile service: an endless frame announced, invalid UTF-8 in a text frame, deeply nested or huge JSON, a ping flood (see [`HostileKind`]) |
+//!
+//! A service silent after the upgrade is `{"action": {"stall": {"after": {"received-frames": 0}}}}`:
+//! it reads and discards what the client sends and answers nothing.
 //!
 //! The list may also hold [`Storm`](crate::Storm)s (`{"storm": {...}}`), a seeded random mix of
 //! these faults over many connections; see [`FaultEntry`].
@@ -95,6 +99,7 @@ impl Fault {
             | FaultAction::Stall { .. }
             | FaultAction::Malformed { .. }
             | FaultAction::Truncated { .. }
+            | FaultAction::Hostile { .. }
                 if matches!(
                     self.target,
                     FaultTarget::Rest | FaultTarget::Sts | FaultTarget::Identity
@@ -154,6 +159,14 @@ pub enum FaultAction {
         /// Which kind of breakage.
         kind: MalformedKind,
     },
+    /// Act as a hostile service (see [`HostileKind`]); except for the ping flood, the
+    /// connection then reads and discards until the client leaves.
+    Hostile {
+        /// When.
+        after: Trigger,
+        /// What is sent.
+        kind: HostileKind,
+    },
     /// Send the start of a frame (its header announces more than follows), then drop the TCP
     /// connection: the client sees a truncated frame, then EOF.
     Truncated {
@@ -163,6 +176,24 @@ pub enum FaultAction {
         #[serde(default)]
         binary: bool,
     },
+}
+
+/// What a hostile service sends ([`FaultAction::Hostile`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HostileKind {
+    /// A binary frame header announcing 2^40 payload bytes, then nothing: the client must
+    /// refuse the length instead of waiting for (or allocating) it.
+    EndlessFrame,
+    /// A text frame whose payload is not UTF-8 (below the WebSocket layer, which checks it).
+    InvalidUtf8,
+    /// A `speech.phrase` whose JSON body nests 100 000 arrays.
+    DeepJson,
+    /// A `speech.phrase` whose JSON body is 8 MiB (a string of that length).
+    HugeJson,
+    /// 10 000 pings with 125-byte payloads as fast as the socket takes them, then the session
+    /// goes on.
+    PingFlood,
 }
 
 /// When a mid-stream fault fires, counted on one WebSocket connection.

@@ -34,7 +34,7 @@ pub use config::{
     SynthesizerChoice, Verbosity,
 };
 pub use emulator::{Emulator, EmulatorError, MintOptions, RunningEmulator, TokenEndpoints, run_until_ctrl_c};
-pub use faults::{Fault, FaultAction, FaultEntry, FaultTarget, MalformedKind, Trigger};
+pub use faults::{Fault, FaultAction, FaultEntry, FaultTarget, HostileKind, MalformedKind, Trigger};
 pub use keys::KeySlot;
 pub use log::RequestRecord;
 pub use stats::Stats;

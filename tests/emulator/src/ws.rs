@@ -23,7 +23,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::config::Verbosity;
 use crate::emulator::Shared;
-use crate::faults::{Armed, Counters, FaultAction, MalformedKind, Trigger};
+use crate::faults::{Armed, Counters, FaultAction, HostileKind, MalformedKind, Trigger};
 use crate::limits::{IDLE_REASON, LIFETIME_REASON, Slot};
 use crate::stats;
 use crate::tokens::random_hex;
@@ -121,7 +121,8 @@ impl Conn {
                 | FaultAction::Close { after, .. }
                 | FaultAction::Stall { after, .. }
                 | FaultAction::Malformed { after, .. }
-                | FaultAction::Truncated { after, .. } => *after,
+                | FaultAction::Truncated { after, .. }
+                | FaultAction::Hostile { after, .. } => *after,
                 FaultAction::Refuse | FaultAction::HttpStatus { .. } => {
                     i += 1;
                     continue;
@@ -191,6 +192,21 @@ impl Conn {
                     self.send_truncated(binary).await;
                     return Err(Ended);
                 }
+                FaultAction::Hostile { kind, .. } => {
+                    if !self.send_hostile(kind).await {
+                        self.record_end(1006, Some("client went away".to_owned()));
+                        return Err(Ended);
+                    }
+                    if kind != HostileKind::PingFlood {
+                        while let Some(Ok(message)) = self.ws.next().await {
+                            if message.is_close() {
+                                break;
+                            }
+                        }
+                        self.record_end(1006, Some(format!("fault: hostile {kind:?}, then silent")));
+                        return Err(Ended);
+                    }
+                }
                 FaultAction::Refuse | FaultAction::HttpStatus { .. } => {}
             }
         }
@@ -233,6 +249,57 @@ impl Conn {
         let _ = io.write_all(&frame).await;
         let _ = io.flush().await;
         self.record_end(1006, Some("fault: truncated frame, then dropped".to_owned()));
+    }
+
+    /// Send what a hostile service sends; `false` if the client is gone.
+    async fn send_hostile(&mut self, kind: HostileKind) -> bool {
+        let id = self.current_request_id.clone().unwrap_or_else(|| random_hex(16));
+        let stamp = usp::format_timestamp(self.shared.now_ms());
+        let phrase = |body: &str| {
+            format!(
+                "X-RequestId:{id}\r\nContent-Type:{JSON_UTF8}\r\nX-Timestamp:{stamp}\r\nPath:speech.phrase\r\n\r\n{body}"
+            )
+        };
+        match kind {
+            HostileKind::EndlessFrame | HostileKind::InvalidUtf8 => {
+                let frame = if kind == HostileKind::EndlessFrame {
+                    // FIN + binary, 64-bit length 2^40, unmasked (server), then no payload.
+                    let mut frame = vec![0x82u8, 127];
+                    frame.extend_from_slice(&(1u64 << 40).to_be_bytes());
+                    frame
+                } else {
+                    let mut payload = phrase("{\"DisplayText\":\"").into_bytes();
+                    payload.extend_from_slice(&[0xC3, 0x28, 0xFF, 0xFE]);
+                    payload.extend_from_slice(b"\"}");
+                    let len = u16::try_from(payload.len()).unwrap_or(u16::MAX);
+                    let mut frame = vec![0x81u8, 126];
+                    frame.extend_from_slice(&len.to_be_bytes());
+                    frame.extend_from_slice(&payload);
+                    frame
+                };
+                if self.ws.flush().await.is_err() {
+                    return false;
+                }
+                let io = self.ws.get_mut();
+                io.write_all(&frame).await.is_ok() && io.flush().await.is_ok()
+            }
+            HostileKind::DeepJson => {
+                let body = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+                self.ws.send(Message::text(phrase(&body))).await.is_ok()
+            }
+            HostileKind::HugeJson => {
+                let body = format!("{{\"DisplayText\":\"{}\"}}", "a".repeat(8 << 20));
+                self.ws.send(Message::text(phrase(&body))).await.is_ok()
+            }
+            HostileKind::PingFlood => {
+                for _ in 0..10_000 {
+                    if self.ws.feed(Message::Ping(vec![0x50; 125].into())).await.is_err() {
+                        return false;
+                    }
+                }
+                self.ws.flush().await.is_ok()
+            }
+        }
     }
 
     /// Turn what the socket gave into a client message (`None` for control frames).
@@ -300,11 +367,14 @@ impl Conn {
     /// A message from the client that is already waiting, without blocking (`None` if there is
     /// none).
     pub(crate) async fn try_recv(&mut self) -> Option<Result<In, Ended>> {
-        let next = self.ws.next().now_or_never()?;
-        match self.convert(next) {
-            Err(e) => Some(Err(e)),
-            Ok(None) => None,
-            Ok(Some(incoming)) => Some(self.received(incoming).await),
+        loop {
+            let next = self.ws.next().now_or_never()?;
+            match self.convert(next) {
+                Err(e) => return Some(Err(e)),
+                // A control frame (a pong of a ping flood): look at what follows it.
+                Ok(None) => {}
+                Ok(Some(incoming)) => return Some(self.received(incoming).await),
+            }
         }
     }
 
