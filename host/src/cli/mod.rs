@@ -278,6 +278,13 @@ fn init_logging(level: &str) {
             filter = filter.add_directive(directive);
         }
     }
+    // symphonia logs a failed probe ("reached probe limit") as an error before azspeech says
+    // what is wrong with the file; at the quiet levels only azspeech's explanation is shown.
+    if matches!(level, "warn" | "error")
+        && let Ok(directive) = "symphonia_core::formats::probe=off".parse()
+    {
+        filter = filter.add_directive(directive);
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
