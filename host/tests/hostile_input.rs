@@ -30,6 +30,7 @@ struct Measured {
 
 /// Run `azspeech` with only `env`, `stdin` fed in, and measure its peak resident memory.
 #[allow(unsafe_code)] // wait4: the only way to the rusage of one child
+#[allow(clippy::zombie_processes)] // reaped by wait4, not by std
 fn run_measured(env: &[(String, String)], args: &[&str], stdin: Option<Vec<u8>>) -> Measured {
     let home = tempfile::tempdir().expect("tempdir");
     let mut child = Command::new(env!("CARGO_BIN_EXE_azspeech"))
