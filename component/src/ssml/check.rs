@@ -12,8 +12,23 @@ use super::{SsmlError, is_xml_char};
 /// Deepest element nesting accepted.
 pub const MAX_DEPTH: usize = 256;
 
-/// Largest document accepted (bytes): the service refuses SSML requests over 64 KiB.
+/// Largest caller's document accepted (bytes): the service refuses SSML requests over 64 KiB.
+/// (Documents azspeech builds from text are split far below it.)
 pub const MAX_SSML_BYTES: usize = 64 * 1024;
+
+/// [`check`] for a caller's document: also refuses one larger than [`MAX_SSML_BYTES`].
+pub fn check_document(ssml: &str) -> Result<Summary, SsmlError> {
+    if ssml.len() > MAX_SSML_BYTES {
+        return Err(SsmlError::at(
+            MAX_SSML_BYTES,
+            format!(
+                "the document is {} bytes; the service takes at most {MAX_SSML_BYTES} bytes (64 KiB) of SSML per request: split it into several documents, or pass plain text, which azspeech splits itself",
+                ssml.len()
+            ),
+        ));
+    }
+    check(ssml)
+}
 
 /// What a successful check found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,15 +170,6 @@ fn check_content(content: &str, base: usize, in_attribute: bool) -> Result<(), S
 /// assert_eq!(error.offset, 25);
 /// ```
 pub fn check(ssml: &str) -> Result<Summary, SsmlError> {
-    if ssml.len() > MAX_SSML_BYTES {
-        return Err(SsmlError::at(
-            MAX_SSML_BYTES,
-            format!(
-                "the document is {} bytes; the service takes at most {MAX_SSML_BYTES} bytes (64 KiB) of SSML per request: split it into several documents, or pass plain text, which azspeech splits itself",
-                ssml.len()
-            ),
-        ));
-    }
     if let Some((offset, c)) = ssml.char_indices().find(|(_, c)| !is_xml_char(*c)) {
         return Err(SsmlError::at(
             offset,
@@ -485,13 +491,14 @@ mod tests {
     fn size_is_bounded_like_the_service() {
         let body = "a".repeat(MAX_SSML_BYTES);
         let huge = format!("<speak><voice name='a'>{body}</voice></speak>");
-        let error = check(&huge).unwrap_err();
+        let error = check_document(&huge).unwrap_err();
         assert!(error.message.contains("at most 65536 bytes"), "{}", error.message);
         let fits = format!(
             "<speak><voice name='a'>{}</voice></speak>",
             &body[..MAX_SSML_BYTES - 40]
         );
-        assert!(check(&fits).is_ok());
+        assert!(check_document(&fits).is_ok());
+        assert!(check(&huge).is_ok(), "the size bound is for callers' documents only");
     }
 
     #[test]

@@ -215,9 +215,13 @@ impl SynthesisSession {
     /// Frames that synthesize a caller's SSML document, after a well-formedness check.
     pub fn speak_ssml(&self, now: u64, request_id: &str, document: &str) -> Result<Vec<WsMessage>, SpeechError> {
         let checked = self.checked()?;
-        ssml::check(document).map_err(|error| {
+        ssml::check::check_document(document).map_err(|error| {
             SpeechError::BadRequest(wire::failure(
-                format!("the SSML is not well-formed {error}"),
+                if document.len() > ssml::check::MAX_SSML_BYTES {
+                    format!("the SSML is too large: {}", error.message)
+                } else {
+                    format!("the SSML is not well-formed {error}")
+                },
                 "fix the SSML document (a single <speak> root with at least one <voice name=\"...\">); the service would reject it",
             ))
         })?;
