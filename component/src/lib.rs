@@ -41,6 +41,7 @@ pub mod diagnostics;
 pub mod exports;
 pub mod failures;
 pub mod link;
+pub mod proxy;
 pub mod recognition;
 pub mod ssml;
 pub mod synthesis;
