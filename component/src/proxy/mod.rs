@@ -44,6 +44,9 @@ pub fn route(settings: &ProxySettings, url: &str) -> Result<ProxyRoute, ConfigEr
         message: "a request URL could not be routed: it is not scheme://host[:port]/...".to_owned(),
         fix: "this is a bug in azspeech or the embedding application; please report it".to_owned(),
     })?;
+    if settings.no_proxy_flag {
+        return Ok(direct(RouteReason::NoProxyFlag, "--no-proxy is given".to_owned()));
+    }
     // Parse every setting first, so that a malformed one fails every request, not just some.
     let flag = match &settings.proxy_flag {
         Some(value) => Some(parse_proxy(value, "--proxy")?),
@@ -58,9 +61,6 @@ pub fn route(settings: &ProxySettings, url: &str) -> Result<ProxyRoute, ConfigEr
         )),
         None => None,
     };
-    if settings.no_proxy_flag {
-        return Ok(direct(RouteReason::NoProxyFlag, "--no-proxy is given".to_owned()));
-    }
     if is_managed_identity(settings, &target) {
         return Ok(direct(
             RouteReason::ManagedIdentity,

@@ -281,7 +281,14 @@ fn flags_win_over_the_variables() {
     );
     with_flag.no_proxy_flag = true;
     let direct = route_of(&with_flag, "https://a.b");
-    assert_eq!((direct.proxy.is_none(), direct.reason), (true, RouteReason::NoProxyFlag));
+    assert_eq!(
+        (direct.proxy.is_none(), direct.reason),
+        (true, RouteReason::NoProxyFlag)
+    );
+    // --no-proxy also gets past a malformed variable.
+    let mut broken = settings(&[("HTTPS_PROXY", "socks5://p:1")]);
+    broken.no_proxy_flag = true;
+    assert_eq!(route_of(&broken, "https://a.b").reason, RouteReason::NoProxyFlag);
 }
 
 #[test]

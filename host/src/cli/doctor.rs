@@ -179,6 +179,7 @@ fn probe(
                 plan,
                 Some(&header),
                 client.transport,
+                client.proxy,
                 client.tls.clone(),
             )
             .await
