@@ -2,9 +2,9 @@
 //!
 //! | status | case | likely cause |
 //! |---|---|---|
-//! | 407 | configuration | the proxy wants credentials, or the ones in the proxy URL are wrong |
+//! | 407 (401) | configuration | the proxy wants credentials, or the ones in the proxy URL are wrong |
 //! | 403 | configuration | the proxy's policy forbids the destination or port 443 |
-//! | 502, 503, 504 | transient | the proxy could not reach the service (DNS, firewall, outage) |
+//! | 500 to 504 | transient | the proxy could not reach the service (DNS, firewall, outage) |
 //! | other | configuration | the proxy does not support CONNECT tunnels |
 
 use crate::bindings::exports::azspeech::core::link::ProxyRefusal;
@@ -26,11 +26,12 @@ pub fn classify(refusal: &ProxyRefusal) -> SpeechError {
     };
     let source = "HTTPS_PROXY / https_proxy (or --proxy)";
     match status {
-        407 if *sent_credentials => SpeechError::Configuration(detail(format!(
+        // Some proxies (tinyproxy) answer wrong credentials with 401 rather than 407.
+        401 | 407 if *sent_credentials => SpeechError::Configuration(detail(format!(
             "the proxy rejected the credentials in {source}: correct the user name and password in \
              http://USER:PASSWORD@host:port (percent-encode `@`, `:` and `%` in them)"
         ))),
-        407 => SpeechError::Configuration(detail(format!(
+        401 | 407 => SpeechError::Configuration(detail(format!(
             "the proxy requires authentication: put the credentials in {source} as \
              http://USER:PASSWORD@host:port, or ask the proxy's administrators"
         ))),
@@ -39,7 +40,7 @@ pub fn classify(refusal: &ProxyRefusal) -> SpeechError {
              of *.speech.microsoft.com, *.cognitiveservices.azure.com and your endpoint), or list the host in \
              NO_PROXY if it is reachable directly"
         ))),
-        502..=504 => SpeechError::Transient(detail(format!(
+        500..=504 => SpeechError::Transient(detail(format!(
             "the proxy could not reach {target}: check the host name in SPEECH_ENDPOINT / SPEECH_REGION; a \
              private endpoint may be reachable only directly (list it in NO_PROXY)"
         ))),

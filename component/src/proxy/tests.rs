@@ -360,6 +360,7 @@ fn refusals_name_the_proxy_and_are_not_retried_unless_the_proxy_is_in_trouble() 
     for (status, sent, transient, hint) in [
         (407, false, false, "requires authentication"),
         (407, true, false, "rejected the credentials"),
+        (401, true, false, "rejected the credentials"),
         (403, false, false, "forbids"),
         (502, false, true, "could not reach"),
         (405, false, false, "CONNECT"),

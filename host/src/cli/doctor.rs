@@ -6,6 +6,7 @@ use serde_json::json;
 use super::ConfigFlags;
 use super::TransportFlags;
 use super::context::{self, SetupFailure};
+use super::proxy_routes::ProxyReport;
 use azspeech_host::core_runtime::{
     ConfigError, ConnectionPlan, FailureDetail, Level, SettingSource, Settings, SpeechError,
 };
@@ -35,6 +36,7 @@ pub(crate) struct DoctorArgs {
 struct Report {
     explanation: Explanation,
     profile: Profile,
+    proxy: ProxyReport,
     probes: Vec<Probe>,
 }
 
@@ -49,6 +51,8 @@ enum ProbeOutcome {
     Credential(String),
     Network(String),
     Rejected(SpeechError),
+    /// The proxy refused the tunnel: the core's explanation (naming the proxy).
+    Proxy(SpeechError),
 }
 
 impl Probe {
@@ -57,7 +61,7 @@ impl Probe {
             ProbeOutcome::Connected => ExitCode::Ok,
             ProbeOutcome::Credential(_) => ExitCode::Authentication,
             ProbeOutcome::Network(_) => ExitCode::Network,
-            ProbeOutcome::Rejected(error) => ExitCode::for_speech_error(error),
+            ProbeOutcome::Rejected(error) | ProbeOutcome::Proxy(error) => ExitCode::for_speech_error(error),
         }
     }
 
@@ -75,6 +79,11 @@ impl Probe {
                 json!({"service": self.service, "result": kind, "http_status": detail.http_status,
                        "message": detail.message, "hint": detail.hint})
             }
+            ProbeOutcome::Proxy(error) => {
+                let detail = error.detail();
+                json!({"service": self.service, "result": "proxy-error", "http_status": detail.http_status,
+                       "message": detail.message, "hint": detail.hint})
+            }
         }
     }
 
@@ -83,6 +92,13 @@ impl Probe {
             ProbeOutcome::Connected => format!("  {}: connected (WebSocket upgrade accepted)", self.service),
             ProbeOutcome::Credential(message) => format!("  {}: no credential: {message}", self.service),
             ProbeOutcome::Network(message) => format!("  {}: network error: {message}", self.service),
+            ProbeOutcome::Proxy(error) => {
+                let detail = error.detail();
+                format!(
+                    "  {}: proxy error: {}\n      fix: {}",
+                    self.service, detail.message, detail.hint
+                )
+            }
             ProbeOutcome::Rejected(error) => {
                 let (kind, detail) = (error.kind(), error.detail());
                 let status = detail.http_status.map(|s| format!("HTTP {s}, ")).unwrap_or_default();
@@ -104,6 +120,7 @@ pub(super) fn run(args: &DoctorArgs) -> ExitCode {
                 .findings
                 .iter()
                 .any(|finding| finding.level == Level::Error)
+                || report.proxy.is_invalid()
             {
                 ExitCode::Configuration
             } else {
@@ -145,6 +162,7 @@ fn diagnose(args: &DoctorArgs) -> Result<Result<Report, ConfigError>, SetupFailu
         Ok(explanation) => explanation,
         Err(error) => return Ok(Err(error)),
     };
+    let proxy = ProxyReport::of(&resolved.core, core, &explanation, &args.transport)?;
     let probes = if args.probe {
         let plans = [("stt", &explanation.stt), ("tts", &explanation.tts)];
         probe(core, &explanation.settings, plans, &args.config, &args.transport)?
@@ -154,6 +172,7 @@ fn diagnose(args: &DoctorArgs) -> Result<Result<Report, ConfigError>, SetupFailu
     Ok(Ok(Report {
         explanation,
         profile,
+        proxy,
         probes,
     }))
 }
@@ -188,6 +207,10 @@ fn probe(
                     let _ = socket.close(None).await;
                     Ok(ProbeOutcome::Connected)
                 }
+                Err(ConnectError::Proxy(refusal)) => match client.proxy.classify_refusal(&refusal) {
+                    Ok(error) => Err(ProbeOutcome::Proxy(error)),
+                    Err(error) => Err(ProbeOutcome::Network(error.to_string())),
+                },
                 Err(ConnectError::Rejected(rejected)) => {
                     Ok(ProbeOutcome::Rejected(SpeechError::Configuration(FailureDetail {
                         http_status: Some(rejected.status),
@@ -215,6 +238,7 @@ fn probe(
 fn print_json(report: &Report) {
     let mut value = report.explanation.to_json();
     value["probe"] = report.probes.iter().map(Probe::json).collect();
+    value["proxy"] = report.proxy.json();
     let profile = &report.profile;
     value["profile"] = json!({"name": profile.name, "path": profile.path.display().to_string(),
                               "exists": profile.path.is_file()});
@@ -259,6 +283,10 @@ fn print_text(report: &Report) {
         for line in &s.explanation {
             println!("  - {line}");
         }
+    }
+    println!("proxy:");
+    for line in report.proxy.text() {
+        println!("{line}");
     }
     if !report.probes.is_empty() {
         println!("probe:");

@@ -12,6 +12,7 @@ mod emulator;
 mod examples;
 mod expression;
 mod language_id;
+mod proxy_routes;
 mod shell;
 mod stt;
 mod token;
