@@ -324,7 +324,8 @@ impl SpeechBuilder {
         } else {
             (EntraEnvironment::default(), RetryPolicy::default())
         };
-        let mut broker = CredentialBroker::new(&settings, keys, entra, http.clone(), retry, Arc::new(SystemClock));
+        let mut broker = CredentialBroker::new(&settings, keys, entra, http.clone(), retry, Arc::new(SystemClock))
+            .with_proxy_router(proxy.clone());
         if let Some(credential) = self.token_credential {
             broker = broker.with_token_credential(credential);
         }

@@ -185,14 +185,34 @@ fn basic_auth_right_and_wrong() {
     let right = env_with(&running, &[("HTTPS_PROXY", proxy.url(Some((USER, PASSWORD))))]);
     let wav = tts_stt_voices(&right, dir.path());
     let wav_arg = wav.to_str().expect("utf8");
+    let right_sts = env_with(
+        &running,
+        &[
+            ("HTTPS_PROXY", proxy.url(Some((USER, PASSWORD)))),
+            ("SPEECH_AUTH", "sts".into()),
+        ],
+    );
+    let (code, stdout, stderr) = azspeech(&right_sts, &["stt", wav_arg]);
+    assert_eq!(code, Some(0), "stt with STS through the proxy: {stderr}");
+    assert_eq!(words(&stdout), words(SENTENCE));
 
     let proxy_url = proxy.url(None);
     // tinyproxy answers a CONNECT without credentials with 407, and one with wrong credentials
     // with 401.
     for (label, credentials, status) in [("wrong", Some((USER, WRONG_PASSWORD)), 401), ("none", None, 407)] {
         let wrong = env_with(&running, &[("HTTPS_PROXY", proxy.url(credentials))]);
-        for args in [&["stt", wav_arg][..], &["tts", "hello", "-o", "-"], &["voices"]] {
-            let (code, stdout, stderr) = azspeech(&wrong, args);
+        let wrong_sts = env_with(
+            &running,
+            &[("HTTPS_PROXY", proxy.url(credentials)), ("SPEECH_AUTH", "sts".into())],
+        );
+        for (env, args) in [
+            (&wrong, &["stt", wav_arg][..]),
+            (&wrong, &["tts", "hello", "-o", "-"]),
+            (&wrong, &["voices"]),
+            // The STS token exchange fails at the proxy before any WebSocket.
+            (&wrong_sts, &["tts", "hello", "-o", "-"]),
+        ] {
+            let (code, stdout, stderr) = azspeech(env, args);
             assert_ne!(code, Some(0), "{label} {args:?} succeeded: {stdout}");
             assert!(
                 stderr.contains(&format!("proxy {proxy_url}")) && stderr.contains(&format!("HTTP {status}")),
@@ -252,9 +272,13 @@ fn a_dead_or_malformed_proxy_is_named() {
     let running = Running::start(HostForm::Loopback, true);
     let dead = format!("http://127.0.0.1:{}", closed_port());
     let env = env_with(&running, &[("HTTPS_PROXY", dead.clone())]);
-    let (code, _, stderr) = azspeech(&env, &["tts", "hello", "-o", "-"]);
-    assert_ne!(code, Some(0));
-    assert!(stderr.contains(&format!("proxy {dead}")), "{stderr}");
+    // (REST, which fails at once; a WebSocket would spend its reconnect budget first.)
+    let (code, _, stderr) = azspeech(&env, &["voices"]);
+    assert_eq!(code, Some(4), "{stderr}");
+    assert!(
+        stderr.contains(&format!("the proxy {dead} (from HTTPS_PROXY)")) && stderr.contains("is running and reachable"),
+        "{stderr}"
+    );
     let env = env_with(&running, &[("HTTPS_PROXY", "socks5://127.0.0.1:1080".into())]);
     let (code, _, stderr) = azspeech(&env, &["voices"]);
     assert_eq!(code, Some(2), "{stderr}");
@@ -310,7 +334,7 @@ fn the_proxy_password_never_reaches_output_even_at_trace() {
         let url = proxy.url(Some((USER, password)));
         let by_variable = env_with(&running, &[("HTTPS_PROXY", url.clone())]);
         let by_flag = env_with(&running, &[]);
-        let runs: Vec<(&[(String, String)], Vec<&str>)> = vec![
+        let runs: Vec<(&Env, Vec<&str>)> = vec![
             (&by_variable, vec!["tts", SENTENCE, "-o", wav_arg]),
             (&by_variable, vec!["stt", wav_arg]),
             (&by_variable, vec!["voices"]),
@@ -340,6 +364,8 @@ fn the_proxy_password_never_reaches_output_even_at_trace() {
         }
     }
 }
+
+type Env = Vec<(String, String)>;
 
 fn basic(password: &str) -> String {
     use base64::Engine as _;

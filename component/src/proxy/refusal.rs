@@ -14,6 +14,7 @@ use crate::bindings::exports::azspeech::core::types::{FailureDetail, SpeechError
 pub fn classify(refusal: &ProxyRefusal) -> SpeechError {
     let ProxyRefusal {
         proxy,
+        source,
         target,
         status,
         sent_credentials,
@@ -24,7 +25,6 @@ pub fn classify(refusal: &ProxyRefusal) -> SpeechError {
         message: format!("the proxy {proxy} refused to open a tunnel to {target} with HTTP {status}"),
         hint,
     };
-    let source = "HTTPS_PROXY / https_proxy (or --proxy)";
     match status {
         // Some proxies (tinyproxy) answer wrong credentials with 401 rather than 407.
         401 | 407 if *sent_credentials => SpeechError::Configuration(detail(format!(

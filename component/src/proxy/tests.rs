@@ -353,6 +353,7 @@ fn malformed_settings_are_refused_with_the_variable_and_a_fix() {
 fn refusals_name_the_proxy_and_are_not_retried_unless_the_proxy_is_in_trouble() {
     let refusal = |status, sent_credentials| ProxyRefusal {
         proxy: "http://proxy.corp:3128".into(),
+        source: "HTTPS_PROXY".into(),
         target: "contoso.cognitiveservices.azure.com:443".into(),
         status,
         sent_credentials,
@@ -373,5 +374,8 @@ fn refusals_name_the_proxy_and_are_not_retried_unless_the_proxy_is_in_trouble() 
         assert!(detail.message.contains("http://proxy.corp:3128"), "{}", detail.message);
         assert_eq!(detail.http_status, Some(status));
         assert!(detail.hint.contains(hint), "{status}: {}", detail.hint);
+        if status == 407 {
+            assert!(detail.hint.contains("in HTTPS_PROXY"), "{}", detail.hint);
+        }
     }
 }

@@ -88,6 +88,36 @@ impl ProxyRouter {
             .classify_proxy_refusal(refusal)
     }
 
+    /// The proxy's part in a request to `url` that could not connect, when it went through one:
+    /// the same tunnel is asked for again with azspeech's own `CONNECT`, which keeps the status
+    /// (the HTTP client reports none but 407). `None` when the request went direct or the proxy
+    /// opens the tunnel (the failure lies beyond it).
+    pub async fn explain_connect_failure(&self, url: &str) -> Option<crate::core_runtime::SpeechError> {
+        let server = self.route(url).ok()?.proxy?;
+        let parsed = reqwest::Url::parse(url).ok()?;
+        let host = parsed
+            .host_str()?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = parsed.port_or_known_default()?;
+        match super::tunnel::open(&server, self.credentials(&server.source), &host, port).await {
+            Ok(_) => None,
+            Err(super::tunnel::TunnelError::Network(failure)) => Some(crate::core_runtime::SpeechError::Transient(
+                crate::core_runtime::FailureDetail {
+                    http_status: None,
+                    close_code: None,
+                    message: failure.message,
+                    hint: format!(
+                        "check that the proxy {} named by {} is running and reachable from here",
+                        server.url, server.source
+                    ),
+                },
+            )),
+            Err(super::tunnel::TunnelError::Refused(refusal)) => self.classify_refusal(&refusal).ok(),
+        }
+    }
+
     /// The proxy rule of the HTTP client: each request's URL is routed here. The credentials go
     /// into the proxy URL reqwest connects with (it turns them into `Proxy-Authorization`).
     pub fn reqwest_proxy(self: &Arc<Self>) -> reqwest::Proxy {

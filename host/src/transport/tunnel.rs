@@ -79,6 +79,7 @@ pub async fn open(
     } else {
         Err(TunnelError::Refused(ProxyRefusal {
             proxy: proxy.url.clone(),
+            source: proxy.source.clone(),
             target: authority,
             status,
             sent_credentials: credentials.is_some(),
