@@ -42,6 +42,7 @@ pub mod exports;
 pub mod failures;
 pub mod link;
 pub mod proxy;
+pub mod reachability;
 pub mod recognition;
 pub mod ssml;
 pub mod synthesis;
