@@ -31,6 +31,9 @@ pub use bindings::exports::azspeech::core::link::{
 };
 pub use bindings::exports::azspeech::core::messages::{PayloadRange, WsMessage};
 pub use bindings::exports::azspeech::core::proxy::{ProxyRoute, ProxyServer, ProxySettings, RouteReason};
+pub use bindings::exports::azspeech::core::reachability::{
+    AddressClass, Advice, ClassifiedAddress, ConnectOutcome, ReachabilityReport, Resolution, Verdict,
+};
 pub use bindings::exports::azspeech::core::recognition::{
     Alternative, AudioFormat, Backpressure, LanguageId, LanguageIdMode, OutputFormat, PartialResult, PhraseResult,
     Profanity, RecognitionEvent, RecognitionMode, RecognitionOptions, RecognitionStatus, RecognitionSummary,
@@ -308,6 +311,20 @@ impl CoreInstance {
             .azspeech_core_proxy()
             .call_classify_refusal(&mut self.store, refusal)
             .map_err(trap("proxy.classify-refusal"))
+    }
+
+    /// `reachability.assess`.
+    pub fn assess_reachability(
+        &mut self,
+        settings: &Settings,
+        host: &str,
+        resolution: &Resolution,
+        outcome: &ConnectOutcome,
+    ) -> Result<ReachabilityReport, CoreError> {
+        self.core
+            .azspeech_core_reachability()
+            .call_assess(&mut self.store, settings, host, resolution, outcome)
+            .map_err(trap("reachability.assess"))
     }
 
     /// `recognition.recognizer` constructor.

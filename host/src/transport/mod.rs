@@ -6,6 +6,7 @@ pub mod http_client;
 pub mod options;
 pub mod proxy_router;
 pub mod proxy_settings;
+pub mod resolution;
 pub mod tls;
 pub mod tunnel;
 pub mod websocket;
