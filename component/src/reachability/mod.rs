@@ -131,10 +131,10 @@ fn verdict_of(addresses: &[ClassifiedAddress]) -> Verdict {
 /// The resource's name, for commands: the custom domain's first label, else the resource id's
 /// last segment, else a placeholder.
 fn resource_name(settings: &Settings) -> String {
-    if matches!(settings.endpoint.kind, EndpointKind::CustomDomain) {
-        if let Some(label) = settings.endpoint.host.split('.').next() {
-            return label.to_owned();
-        }
+    if matches!(settings.endpoint.kind, EndpointKind::CustomDomain)
+        && let Some(label) = settings.endpoint.host.split('.').next()
+    {
+        return label.to_owned();
     }
     settings
         .resource_id
