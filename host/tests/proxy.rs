@@ -283,6 +283,15 @@ fn a_dead_or_malformed_proxy_is_named() {
     let (code, _, stderr) = azspeech(&env, &["voices"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("HTTPS_PROXY") && stderr.contains("SOCKS"), "{stderr}");
+    // doctor shows it in its proxy section and exits with the configuration code.
+    let (code, stdout, stderr) = azspeech(&env, &["doctor", "--json"]);
+    assert_eq!(code, Some(2), "{stdout}\n{stderr}");
+    let doctor: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let error = doctor["proxy"]["error"].as_str().expect("proxy.error");
+    assert!(
+        error.contains("HTTPS_PROXY names a SOCKS proxy") && error.contains("fix:"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -370,4 +379,65 @@ type Env = Vec<(String, String)>;
 fn basic(password: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{password}"))
+}
+
+#[test]
+fn entra_token_requests_use_the_proxy_and_managed_identity_goes_direct() {
+    let Some(proxy) = Tinyproxy::start(false) else { return };
+    let running = Running::start(HostForm::Loopback, true);
+    let emulator = running.emulator();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("entra.wav");
+    let wav_arg = wav.to_str().expect("utf8");
+    let entra = |extra: Vec<(String, String)>, credential: &str| {
+        let mut env: Vec<(String, String)> = emulator
+            .env_vars()
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("SPEECH_KEY"))
+            .collect();
+        env.extend(extra);
+        env.push(("SPEECH_CREDENTIAL".into(), credential.into()));
+        env.push(("HTTPS_PROXY".into(), proxy.url(None)));
+        env.push(("HTTP_PROXY".into(), proxy.url(None)));
+        env
+    };
+
+    // A service principal: azure_identity's token request to the authority is tunnelled too.
+    let env = entra(emulator.service_principal_env_vars(), "service-principal");
+    let authority = &env
+        .iter()
+        .find(|(k, _)| k == "AZURE_AUTHORITY_HOST")
+        .expect("authority")
+        .1;
+    assert!(authority.starts_with("https://127.0.0.1:"), "{authority}");
+    let (code, _, stderr) = azspeech(&env, &["tts", SENTENCE, "-o", wav_arg]);
+    assert_eq!(
+        code,
+        Some(0),
+        "tts with a service principal through the proxy: {stderr}"
+    );
+    let target = format!("CONNECT {}", emulator_authority(&env));
+    let tunnels = proxy.connects().iter().filter(|c| **c == target).count();
+    assert!(
+        tunnels >= 2,
+        "expected the token request and the WebSocket to be tunnelled: {}",
+        proxy.log()
+    );
+
+    // Managed identity (App Service's IDENTITY_ENDPOINT on loopback): direct, even with
+    // HTTP_PROXY set; only the WebSocket goes through the proxy.
+    let before = proxy.log().lines().count();
+    let env = entra(emulator.managed_identity_env_vars(false), "managed-identity");
+    let endpoint = &env.iter().find(|(k, _)| k == "IDENTITY_ENDPOINT").expect("endpoint").1;
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+    let (code, _, stderr) = azspeech(&env, &["tts", SENTENCE, "-o", wav_arg]);
+    assert_eq!(code, Some(0), "tts with managed identity: {stderr}");
+    let log = proxy.log();
+    let requests: Vec<&str> = log
+        .lines()
+        .skip(before)
+        .filter_map(|line| line.split("): ").nth(1))
+        .collect();
+    let requests: Vec<&str> = requests.into_iter().filter(|r| r.contains(" HTTP/1.")).collect();
+    assert_eq!(requests, [format!("{target} HTTP/1.1")], "before={before}\n{log}");
 }

@@ -233,7 +233,7 @@ fn is_managed_identity(settings: &ProxySettings, target: &Target) -> bool {
         .managed_identity_endpoints
         .iter()
         .filter_map(|url| parse_target(url.trim()))
-        .any(|endpoint| endpoint.host == target.host && endpoint.port == target.port)
+        .any(|endpoint| endpoint == *target)
 }
 
 #[cfg(test)]

@@ -301,6 +301,8 @@ fn managed_identity_endpoints_are_direct() {
         RouteReason::ManagedIdentity
     );
     assert_eq!(route_of("http://127.0.0.1:41235/msi/token"), RouteReason::Variable);
+    // The same address with another scheme is another origin (the emulator serves both).
+    assert_eq!(route_of("wss://127.0.0.1:41234/speech"), RouteReason::Variable);
     assert_eq!(
         route_of("https://login.microsoftonline.com/t/oauth2/v2.0/token"),
         RouteReason::Variable

@@ -11,7 +11,7 @@ use crate::core_runtime::{ConfigError, CoreError, CoreInstance, CoreRuntime, Pro
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyRouterError {
     /// A proxy setting is malformed.
-    #[error("{}: {} (fix: {})", .0.variable.as_deref().unwrap_or("proxy"), .0.message, .0.fix)]
+    #[error("{} (fix: {})", .0.message, .0.fix)]
     Configuration(ConfigError),
     /// The core failed.
     #[error(transparent)]
