@@ -1,5 +1,5 @@
-//! The `NO_PROXY` list: `*`, host names (with or without a leading dot, matching the name and
-//! its subdomains), IP addresses and CIDR ranges, each optionally with `:port`. Nothing is
+//! The `NO_PROXY` list: `*`, host names (with or without a leading `.` or `*.`, matching the name
+//! and its subdomains), IP addresses and CIDR ranges, each optionally with `:port`. Nothing is
 //! resolved: a name matches names, an address or range matches addresses written in the URL.
 
 use std::fmt;
@@ -126,7 +126,13 @@ fn parse_entry(text: &str) -> Option<Entry> {
             None,
         ));
     }
-    let (host, port) = parse_authority(text.strip_prefix('.').unwrap_or(text)).ok()?;
+    // `.contoso.com` and `*.contoso.com` (a common spelling curl does not document) mean the
+    // same as `contoso.com`.
+    let name = text
+        .strip_prefix("*.")
+        .or_else(|| text.strip_prefix('.'))
+        .unwrap_or(text);
+    let (host, port) = parse_authority(name).ok()?;
     let pattern = match host {
         Host::Domain(name) => Pattern::Domain(name),
         Host::Ipv4(address) => Pattern::Network {

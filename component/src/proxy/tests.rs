@@ -156,6 +156,18 @@ const VECTORS: &[Vector] = &[
         RouteReason::NoProxyMatch,
     ),
     (
+        &[("HTTPS_PROXY", "p:1"), ("NO_PROXY", "*.contoso.com")],
+        "https://x.contoso.com",
+        None,
+        RouteReason::NoProxyMatch,
+    ),
+    (
+        &[("HTTPS_PROXY", "p:1"), ("NO_PROXY", "*.contoso.com")],
+        "https://xcontoso.com",
+        Some("http://p:1"),
+        RouteReason::Variable,
+    ),
+    (
         &[("HTTPS_PROXY", "p:1"), ("NO_PROXY", "a.b, contoso.com:8443")],
         "https://contoso.com:8443",
         None,
