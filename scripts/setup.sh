@@ -43,6 +43,16 @@ if ! pkg-config --exists alsa 2>/dev/null; then
     echo "setup: ALSA headers not found (apt install libasound2-dev pkg-config); the microphone/speaker tests will be skipped" >&2
   fi
 fi
+# The proxy tests (host/tests/proxy.rs) run a real HTTP proxy, Debian's tinyproxy, on loopback.
+if ! command -v tinyproxy >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: apt-get install tinyproxy"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tinyproxy >/dev/null) \
+      || echo "setup: tinyproxy could not be installed; the proxy tests will be skipped (and fail under CI)" >&2
+  else
+    echo "setup: tinyproxy not found (apt install tinyproxy); the proxy tests will be skipped (and fail under CI)" >&2
+  fi
+fi
 if ! python3 -c 'import venv' >/dev/null 2>&1; then
   echo "setup: python3 with the venv module is needed for the Speech SDK conformance run" >&2
   exit 1

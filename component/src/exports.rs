@@ -3,7 +3,7 @@
 
 use crate::Core;
 use crate::bindings::exports::azspeech::core::{
-    config, connection, failures, link, messages, recognition, synthesis, types,
+    config, connection, failures, link, messages, proxy, reachability, recognition, synthesis, types,
 };
 use crate::diagnostics::install_panic_hook;
 
@@ -57,6 +57,30 @@ impl failures::Guest for Core {
     fn classify_network(settings: config::Settings, failure: link::NetworkFailure) -> types::SpeechError {
         install_panic_hook();
         crate::link::network::classify(&settings, &failure)
+    }
+}
+
+impl proxy::Guest for Core {
+    fn route(settings: proxy::ProxySettings, url: String) -> Result<proxy::ProxyRoute, types::ConfigError> {
+        install_panic_hook();
+        crate::proxy::route(&settings, &url)
+    }
+
+    fn classify_refusal(refusal: link::ProxyRefusal) -> types::SpeechError {
+        install_panic_hook();
+        crate::proxy::refusal::classify(&refusal)
+    }
+}
+
+impl reachability::Guest for Core {
+    fn assess(
+        settings: config::Settings,
+        host: String,
+        resolution: reachability::Resolution,
+        outcome: reachability::ConnectOutcome,
+    ) -> reachability::ReachabilityReport {
+        install_panic_hook();
+        crate::reachability::assess(&settings, &host, &resolution, &outcome)
     }
 }
 

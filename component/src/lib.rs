@@ -41,6 +41,8 @@ pub mod diagnostics;
 pub mod exports;
 pub mod failures;
 pub mod link;
+pub mod proxy;
+pub mod reachability;
 pub mod recognition;
 pub mod ssml;
 pub mod synthesis;

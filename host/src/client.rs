@@ -37,6 +37,7 @@ use crate::settings_input;
 use crate::speech::recognize::RecognitionAudio;
 use crate::speech::synthesize::{SpeechInput, SynthesisSink, TimedEvent};
 use crate::speech::{SessionError, SessionTuning, SpeechClient};
+use crate::transport::proxy_router::ProxyRouter;
 use crate::transport::{TransportOptions, http_client, tls};
 
 /// Why a [`Speech`] could not be built or a request failed. Every case says what to do.
@@ -113,6 +114,8 @@ pub struct SpeechBuilder {
     transport: Option<TransportOptions>,
     connect_to: Vec<(String, std::net::SocketAddr)>,
     ca_file: Option<PathBuf>,
+    proxy_flag: Option<String>,
+    no_proxy: bool,
     cache: Option<ArtifactCache>,
     core: Option<Arc<CoreRuntime>>,
     tuning: SessionTuning,
@@ -189,6 +192,20 @@ impl SpeechBuilder {
     /// Trust this CA certificate (PEM) in addition to the system roots.
     pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.ca_file = Some(path.into());
+        self
+    }
+
+    /// Send every request through this HTTP proxy (`http://[USER:PASSWORD@]host[:port]`), like
+    /// `--proxy`: it wins over `HTTPS_PROXY` and the other variables; `NO_PROXY` still applies.
+    /// The credentials stay in the host and go only into `Proxy-Authorization`.
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy_flag = Some(url.into());
+        self
+    }
+
+    /// Connect directly, ignoring every proxy setting (like `--no-proxy`).
+    pub fn no_proxy(mut self) -> Self {
+        self.no_proxy = true;
         self
     }
 
@@ -291,7 +308,15 @@ impl SpeechBuilder {
         if let Some(ca) = self.ca_file {
             transport.extra_ca_file = Some(ca);
         }
-        let http = http_client::build(&transport).map_err(|error| Error::Transport(error.to_string()))?;
+        if let Some(url) = &self.proxy_flag {
+            transport.proxy.set_proxy_flag(url);
+        }
+        if self.no_proxy {
+            transport.proxy.set_no_proxy_flag();
+        }
+        let proxy =
+            ProxyRouter::new(&core, transport.proxy.clone()).map_err(|error| Error::Transport(error.to_string()))?;
+        let http = http_client::build(&transport, &proxy).map_err(|error| Error::Transport(error.to_string()))?;
         let tls = tls::client_config(transport.extra_ca_file.as_deref())
             .map_err(|error| Error::Transport(error.to_string()))?;
         let (entra, retry) = if self.read_environment {
@@ -299,7 +324,8 @@ impl SpeechBuilder {
         } else {
             (EntraEnvironment::default(), RetryPolicy::default())
         };
-        let mut broker = CredentialBroker::new(&settings, keys, entra, http.clone(), retry, Arc::new(SystemClock));
+        let mut broker = CredentialBroker::new(&settings, keys, entra, http.clone(), retry, Arc::new(SystemClock))
+            .with_proxy_router(proxy.clone());
         if let Some(credential) = self.token_credential {
             broker = broker.with_token_credential(credential);
         }
@@ -310,6 +336,7 @@ impl SpeechBuilder {
                 broker,
                 http,
                 transport,
+                proxy,
                 tls,
                 tuning: self.tuning,
             }),
@@ -336,6 +363,7 @@ struct Shared {
     broker: CredentialBroker,
     http: reqwest::Client,
     transport: TransportOptions,
+    proxy: Arc<ProxyRouter>,
     tls: Arc<rustls::ClientConfig>,
     tuning: SessionTuning,
 }
@@ -479,6 +507,11 @@ impl Speech {
         &self.shared.http
     }
 
+    /// The route of each request (direct or through which proxy, and why).
+    pub fn proxy_router(&self) -> &Arc<ProxyRouter> {
+        &self.shared.proxy
+    }
+
     /// The credential broker (header for an auth plan, token caches).
     pub fn credentials(&self) -> &CredentialBroker {
         &self.shared.broker
@@ -509,6 +542,7 @@ impl Speech {
             settings: &self.shared.settings,
             broker: &self.shared.broker,
             transport: &self.shared.transport,
+            proxy: &self.shared.proxy,
             tls: self.shared.tls.clone(),
             tuning: self.shared.tuning.clone(),
         }

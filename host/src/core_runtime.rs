@@ -26,9 +26,14 @@ pub use bindings::exports::azspeech::core::connection::{
 };
 pub use bindings::exports::azspeech::core::link::{
     AudioTransmit, CloseFrame, CloseInfo, ConnectFailure, ConnectRequest, CredentialFailure, NetworkErrorKind,
-    NetworkFailure, Pace, ReconnectNotice, SessionFailure, SessionNotice, SessionPolicy, Transmit, UpgradeRejection,
+    NetworkFailure, Pace, ProxyRefusal, ReconnectNotice, SessionFailure, SessionNotice, SessionPolicy, Transmit,
+    UpgradeRejection,
 };
 pub use bindings::exports::azspeech::core::messages::{PayloadRange, WsMessage};
+pub use bindings::exports::azspeech::core::proxy::{ProxyRoute, ProxyServer, ProxySettings, RouteReason};
+pub use bindings::exports::azspeech::core::reachability::{
+    AddressClass, Advice, ClassifiedAddress, ConnectOutcome, ReachabilityReport, Resolution, Verdict,
+};
 pub use bindings::exports::azspeech::core::recognition::{
     Alternative, AudioFormat, Backpressure, LanguageId, LanguageIdMode, OutputFormat, PartialResult, PhraseResult,
     Profanity, RecognitionEvent, RecognitionMode, RecognitionOptions, RecognitionStatus, RecognitionSummary,
@@ -286,6 +291,40 @@ impl CoreInstance {
             .azspeech_core_failures()
             .call_classify_network(&mut self.store, settings, failure)
             .map_err(trap("failures.classify-network"))
+    }
+
+    /// `proxy.route`.
+    pub fn proxy_route(
+        &mut self,
+        settings: &ProxySettings,
+        url: &str,
+    ) -> Result<Result<ProxyRoute, ConfigError>, CoreError> {
+        self.core
+            .azspeech_core_proxy()
+            .call_route(&mut self.store, settings, url)
+            .map_err(trap("proxy.route"))
+    }
+
+    /// `proxy.classify-refusal`.
+    pub fn classify_proxy_refusal(&mut self, refusal: &ProxyRefusal) -> Result<SpeechError, CoreError> {
+        self.core
+            .azspeech_core_proxy()
+            .call_classify_refusal(&mut self.store, refusal)
+            .map_err(trap("proxy.classify-refusal"))
+    }
+
+    /// `reachability.assess`.
+    pub fn assess_reachability(
+        &mut self,
+        settings: &Settings,
+        host: &str,
+        resolution: &Resolution,
+        outcome: &ConnectOutcome,
+    ) -> Result<ReachabilityReport, CoreError> {
+        self.core
+            .azspeech_core_reachability()
+            .call_assess(&mut self.store, settings, host, resolution, outcome)
+            .map_err(trap("reachability.assess"))
     }
 
     /// `recognition.recognizer` constructor.

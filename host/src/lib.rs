@@ -120,8 +120,9 @@ pub use speech::synthesize::SpeechInput;
 /// The core component, built from `component/` by `build.rs`.
 pub const CORE_COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/azspeech_core.wasm"));
 
-/// The WIT contract the core implements, for users of other runtimes (jco, wasmtime-py).
-pub const CORE_WIT: &str = include_str!("../../wit/azspeech.wit");
+/// The WIT contract the core implements, for users of other runtimes (jco, wasmtime-py): every
+/// file of `wit/` joined into one by `build.rs`.
+pub const CORE_WIT: &str = include_str!(concat!(env!("OUT_DIR"), "/azspeech_core.wit"));
 
 /// The wasmtime version this host embeds (read from Cargo.lock by `build.rs`).
 pub const WASMTIME_VERSION: &str = env!("AZSPEECH_WASMTIME_VERSION");

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core_runtime::ConnectionPlan;
 use crate::credentials::AuthHeader;
+use crate::transport::proxy_router::ProxyRouter;
 
 /// One voice, as the service lists it (unknown fields are kept in `extra`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +42,10 @@ pub enum VoicesError {
     /// The request failed before an answer (DNS, TCP, TLS).
     #[error("cannot reach the voices endpoint: {0}")]
     Network(String),
+    /// The request went through a proxy, which refused it or cannot be reached: the error names
+    /// the proxy and the fix.
+    #[error("{}", .0.detail().message)]
+    Proxy(crate::core_runtime::SpeechError),
     /// The service answered with an error status.
     #[error("the voices endpoint answered HTTP {status}")]
     Status {
@@ -56,9 +61,10 @@ pub enum VoicesError {
     Body(String),
 }
 
-/// Fetch the voices list.
+/// Fetch the voices list with `http`, whose requests `proxy` routes.
 pub async fn fetch(
     http: &reqwest::Client,
+    proxy: &ProxyRouter,
     plan: &ConnectionPlan,
     auth: &AuthHeader,
 ) -> Result<Vec<Voice>, VoicesError> {
@@ -69,11 +75,14 @@ pub async fn fetch(
     let auth_value = auth
         .header_value()
         .map_err(|error| VoicesError::Network(error.to_string()))?;
-    let response = request
-        .header(auth.name, auth_value)
-        .send()
-        .await
-        .map_err(|error| VoicesError::Network(error.without_url().to_string()))?;
+    let response = match request.header(auth.name, auth_value).send().await {
+        Ok(response) => response,
+        Err(error) if error.is_connect() => match proxy.explain_connect_failure(&plan.url).await {
+            Some(explanation) => return Err(VoicesError::Proxy(explanation)),
+            None => return Err(VoicesError::Network(error.without_url().to_string())),
+        },
+        Err(error) => return Err(VoicesError::Network(error.without_url().to_string())),
+    };
     let status = response.status();
     let retry_after = response
         .headers()

@@ -393,6 +393,10 @@ fn classify(settings: &Settings, loss: &Loss) -> (SpeechError, String) {
             };
             (error, "no credential".to_owned())
         }
+        Loss::ConnectFailed(ConnectFailure::Proxy(refusal)) => (
+            crate::proxy::refusal::classify(refusal),
+            format!("the proxy refused the tunnel with HTTP {}", refusal.status),
+        ),
         Loss::ConnectFailed(ConnectFailure::Network(failure)) => (
             network::classify(settings, failure),
             format!("could not connect ({})", crate::failures::excerpt(&failure.message)),

@@ -68,6 +68,12 @@ pub(crate) fn builder(config: &ConfigFlags, transport: &TransportFlags) -> Resul
     if let Some(ca) = &transport.ca_file {
         builder = builder.ca_file(ca.clone());
     }
+    if let Some(proxy) = &transport.proxy {
+        builder = builder.proxy(proxy.clone());
+    }
+    if transport.no_proxy {
+        builder = builder.no_proxy();
+    }
     Ok(builder)
 }
 

@@ -6,12 +6,15 @@ use serde_json::json;
 use super::ConfigFlags;
 use super::TransportFlags;
 use super::context::{self, SetupFailure};
+use super::proxy_routes::ProxyReport;
 use azspeech_host::core_runtime::{
-    ConfigError, ConnectionPlan, FailureDetail, Level, SettingSource, Settings, SpeechError,
+    AddressClass, ConfigError, ConnectOutcome, ConnectionPlan, FailureDetail, Level, NetworkErrorKind, NetworkFailure,
+    ReachabilityReport, SettingSource, Settings, SpeechError, Verdict,
 };
 use azspeech_host::exit_code::ExitCode;
 use azspeech_host::explanation::{Explanation, config_error_json, describe_auth};
 use azspeech_host::profile::Profile;
+use azspeech_host::transport::resolution;
 use azspeech_host::transport::websocket::ConnectError;
 
 /// Arguments of `azspeech doctor`.
@@ -35,7 +38,10 @@ pub(crate) struct DoctorArgs {
 struct Report {
     explanation: Explanation,
     profile: Profile,
+    proxy: ProxyReport,
     probes: Vec<Probe>,
+    /// With `--probe`: each probed host's addresses and what they mean.
+    reachability: Vec<ReachabilityReport>,
 }
 
 /// The outcome of probing one connection.
@@ -49,6 +55,8 @@ enum ProbeOutcome {
     Credential(String),
     Network(String),
     Rejected(SpeechError),
+    /// The proxy refused the tunnel: the core's explanation (naming the proxy).
+    Proxy(SpeechError),
 }
 
 impl Probe {
@@ -57,7 +65,7 @@ impl Probe {
             ProbeOutcome::Connected => ExitCode::Ok,
             ProbeOutcome::Credential(_) => ExitCode::Authentication,
             ProbeOutcome::Network(_) => ExitCode::Network,
-            ProbeOutcome::Rejected(error) => ExitCode::for_speech_error(error),
+            ProbeOutcome::Rejected(error) | ProbeOutcome::Proxy(error) => ExitCode::for_speech_error(error),
         }
     }
 
@@ -75,6 +83,11 @@ impl Probe {
                 json!({"service": self.service, "result": kind, "http_status": detail.http_status,
                        "message": detail.message, "hint": detail.hint})
             }
+            ProbeOutcome::Proxy(error) => {
+                let detail = error.detail();
+                json!({"service": self.service, "result": "proxy-error", "http_status": detail.http_status,
+                       "message": detail.message, "hint": detail.hint})
+            }
         }
     }
 
@@ -83,6 +96,13 @@ impl Probe {
             ProbeOutcome::Connected => format!("  {}: connected (WebSocket upgrade accepted)", self.service),
             ProbeOutcome::Credential(message) => format!("  {}: no credential: {message}", self.service),
             ProbeOutcome::Network(message) => format!("  {}: network error: {message}", self.service),
+            ProbeOutcome::Proxy(error) => {
+                let detail = error.detail();
+                format!(
+                    "  {}: proxy error: {}\n      fix: {}",
+                    self.service, detail.message, detail.hint
+                )
+            }
             ProbeOutcome::Rejected(error) => {
                 let (kind, detail) = (error.kind(), error.detail());
                 let status = detail.http_status.map(|s| format!("HTTP {s}, ")).unwrap_or_default();
@@ -104,6 +124,7 @@ pub(super) fn run(args: &DoctorArgs) -> ExitCode {
                 .findings
                 .iter()
                 .any(|finding| finding.level == Level::Error)
+                || report.proxy.is_invalid()
             {
                 ExitCode::Configuration
             } else {
@@ -145,16 +166,19 @@ fn diagnose(args: &DoctorArgs) -> Result<Result<Report, ConfigError>, SetupFailu
         Ok(explanation) => explanation,
         Err(error) => return Ok(Err(error)),
     };
-    let probes = if args.probe {
+    let proxy = ProxyReport::of(&resolved.core, core, &explanation, &args.transport)?;
+    let (probes, reachability) = if args.probe {
         let plans = [("stt", &explanation.stt), ("tts", &explanation.tts)];
         probe(core, &explanation.settings, plans, &args.config, &args.transport)?
     } else {
-        vec![]
+        (vec![], vec![])
     };
     Ok(Ok(Report {
         explanation,
         profile,
+        proxy,
         probes,
+        reachability,
     }))
 }
 
@@ -164,40 +188,76 @@ fn probe(
     plans: [(&'static str, &ConnectionPlan); 2],
     config: &ConfigFlags,
     transport: &TransportFlags,
-) -> Result<Vec<Probe>, SetupFailure> {
+) -> Result<(Vec<Probe>, Vec<ReachabilityReport>), SetupFailure> {
     let speech = context::speech(config, transport, Default::default())?;
     let client = speech.client();
     let runtime = context::tokio_runtime()?;
     let mut probes = Vec::new();
+    let mut reachability = Vec::new();
     for (service, plan) in plans {
-        let outcome = runtime.block_on(async {
+        let (outcome, connect) = runtime.block_on(async {
             let header = match client.broker.header_for(&plan.auth).await {
                 Ok(header) => header,
-                Err(error) => return Err(ProbeOutcome::Credential(error.to_string())),
+                Err(error) => {
+                    return (
+                        Err(ProbeOutcome::Credential(error.to_string())),
+                        ConnectOutcome::NotTried,
+                    );
+                }
             };
             match azspeech_host::transport::websocket::connect(
                 plan,
                 Some(&header),
                 client.transport,
+                client.proxy,
                 client.tls.clone(),
             )
             .await
             {
                 Ok(mut socket) => {
                     let _ = socket.close(None).await;
-                    Ok(ProbeOutcome::Connected)
+                    (Ok(ProbeOutcome::Connected), ConnectOutcome::Answered)
                 }
-                Err(ConnectError::Rejected(rejected)) => {
+                Err(ConnectError::Proxy(refusal)) => {
+                    let failure = NetworkFailure {
+                        kind: NetworkErrorKind::Other,
+                        message: format!(
+                            "the proxy {} answered CONNECT with HTTP {}",
+                            refusal.proxy, refusal.status
+                        ),
+                    };
+                    let outcome = match client.proxy.classify_refusal(&refusal) {
+                        Ok(error) => ProbeOutcome::Proxy(error),
+                        Err(error) => ProbeOutcome::Network(error.to_string()),
+                    };
+                    (Err(outcome), ConnectOutcome::Failed(failure))
+                }
+                Err(ConnectError::Rejected(rejected)) => (
                     Ok(ProbeOutcome::Rejected(SpeechError::Configuration(FailureDetail {
                         http_status: Some(rejected.status),
                         close_code: None,
                         message: rejected.body.clone(),
                         hint: rejected.retry_after.clone().unwrap_or_default(),
-                    })))
+                    }))),
+                    ConnectOutcome::Answered,
+                ),
+                Err(ConnectError::Network { failure, .. }) => {
+                    let message = failure.message.clone();
+                    (Err(ProbeOutcome::Network(message)), ConnectOutcome::Failed(failure))
                 }
-                Err(error) => Err(ProbeOutcome::Network(error.to_string())),
+                Err(error) => (Err(ProbeOutcome::Network(error.to_string())), ConnectOutcome::NotTried),
             }
         });
+        if let Some((host, _)) = resolution::host_and_port(&plan.url) {
+            let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+            if !reachability
+                .iter()
+                .any(|report: &ReachabilityReport| report.host == host)
+            {
+                let resolved = runtime.block_on(resolution::resolve(&plan.url, client.transport, client.proxy));
+                reachability.push(core.assess_reachability(settings, &host, &resolved, &connect)?);
+            }
+        }
         let outcome = match outcome {
             Ok(ProbeOutcome::Rejected(SpeechError::Configuration(raw))) => {
                 let status = raw.http_status.unwrap_or(0);
@@ -208,12 +268,16 @@ fn probe(
         };
         probes.push(Probe { service, outcome });
     }
-    Ok(probes)
+    Ok((probes, reachability))
 }
 
 fn print_json(report: &Report) {
     let mut value = report.explanation.to_json();
     value["probe"] = report.probes.iter().map(Probe::json).collect();
+    value["proxy"] = report.proxy.json();
+    if !report.reachability.is_empty() {
+        value["reachability"] = report.reachability.iter().map(reachability_json).collect();
+    }
     let profile = &report.profile;
     value["profile"] = json!({"name": profile.name, "path": profile.path.display().to_string(),
                               "exists": profile.path.is_file()});
@@ -259,10 +323,27 @@ fn print_text(report: &Report) {
             println!("  - {line}");
         }
     }
+    println!("proxy:");
+    for line in report.proxy.text() {
+        println!("{line}");
+    }
     if !report.probes.is_empty() {
         println!("probe:");
         for probe in &report.probes {
             println!("{}", probe.text());
+        }
+    }
+    if !report.reachability.is_empty() {
+        println!("reachability:");
+        for host in &report.reachability {
+            println!("  {}", host.summary);
+            for address in &host.addresses {
+                println!("      {} ({})", address.address, address_class_name(address.class));
+            }
+            for advice in &host.advice {
+                println!("    - likely cause: {}", advice.cause);
+                println!("      check: {}", advice.check);
+            }
         }
     }
     if !plans.findings.is_empty() {
@@ -291,5 +372,38 @@ fn origin_text(source: SettingSource, profile: &Profile) -> String {
         SettingSource::Flag => "flag".to_owned(),
         SettingSource::Environment => "environment".to_owned(),
         SettingSource::Profile => format!("profile {}", profile.name),
+    }
+}
+
+/// One host's reachability as JSON.
+fn reachability_json(report: &ReachabilityReport) -> serde_json::Value {
+    json!({
+        "host": report.host,
+        "verdict": verdict_name(report.verdict),
+        "addresses": report.addresses.iter().map(|a| json!({"address": a.address, "class": address_class_name(a.class)})).collect::<Vec<_>>(),
+        "summary": report.summary,
+        "advice": report.advice.iter().map(|a| json!({"cause": a.cause, "check": a.check})).collect::<Vec<_>>(),
+    })
+}
+
+fn verdict_name(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::PrivateEndpoint => "private-endpoint",
+        Verdict::PublicEndpoint => "public-endpoint",
+        Verdict::Loopback => "loopback",
+        Verdict::Mixed => "mixed",
+        Verdict::Unusable => "unusable",
+        Verdict::Unresolved => "unresolved",
+        Verdict::ViaProxy => "via-proxy",
+    }
+}
+
+fn address_class_name(class: AddressClass) -> &'static str {
+    match class {
+        AddressClass::Private => "private",
+        AddressClass::Loopback => "loopback",
+        AddressClass::LinkLocal => "link-local",
+        AddressClass::Reserved => "reserved",
+        AddressClass::Public => "public",
     }
 }

@@ -12,6 +12,7 @@ mod emulator;
 mod examples;
 mod expression;
 mod language_id;
+mod proxy_routes;
 mod shell;
 mod stt;
 mod token;
@@ -105,6 +106,14 @@ pub(crate) struct TransportFlags {
     /// Trust the CA certificates in this PEM file besides the system roots (AZSPEECH_CA_FILE).
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<std::path::PathBuf>,
+    /// Send every request through this HTTP proxy, http://[USER:PASSWORD@]HOST[:PORT]; wins over
+    /// HTTPS_PROXY / HTTP_PROXY / ALL_PROXY (NO_PROXY still applies). Prefer the variables for
+    /// credentials: command lines are visible to other users.
+    #[arg(long, value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+    /// Connect directly, ignoring every proxy variable.
+    #[arg(long)]
+    pub no_proxy: bool,
 }
 
 /// How a session paces audio and how long its connections live.

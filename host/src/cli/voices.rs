@@ -55,7 +55,7 @@ fn list(args: &VoicesArgs) -> Result<(), SetupFailure> {
                 message: format!("azspeech voices: {error}"),
                 code: ExitCode::Authentication,
             })?;
-        Ok::<_, SetupFailure>(voices::fetch(speech.http_client(), &plan, &header).await)
+        Ok::<_, SetupFailure>(voices::fetch(speech.http_client(), speech.proxy_router(), &plan, &header).await)
     })?;
     let mut list = match fetched {
         Ok(list) => list,
@@ -73,6 +73,16 @@ fn list(args: &VoicesArgs) -> Result<(), SetupFailure> {
             return Err(SetupFailure {
                 message: format!(
                     "azspeech voices: HTTP {status} ({kind}): {}\n  likely cause and fix: {}",
+                    detail.message, detail.hint
+                ),
+                code: ExitCode::for_speech_error(&error),
+            });
+        }
+        Err(VoicesError::Proxy(error)) => {
+            let detail = error.detail();
+            return Err(SetupFailure {
+                message: format!(
+                    "azspeech voices: {}\n  likely cause and fix: {}",
                     detail.message, detail.hint
                 ),
                 code: ExitCode::for_speech_error(&error),

@@ -111,6 +111,7 @@ pub struct CredentialBroker {
     credential_source: CredentialSource,
     cloud: crate::core_runtime::Cloud,
     http: reqwest::Client,
+    proxy: Option<Arc<crate::transport::proxy_router::ProxyRouter>>,
     retry: RetryPolicy,
     entra: OnceCell<Arc<dyn azure_core::credentials::TokenCredential>>,
     entra_tokens: TokenCache,
@@ -139,6 +140,7 @@ impl CredentialBroker {
             credential_source: settings.credential,
             cloud: settings.cloud,
             http,
+            proxy: None,
             retry,
             entra: OnceCell::new(),
             entra_tokens: TokenCache::new(clock.clone(), ENTRA_REFRESH_AHEAD_MS),
@@ -151,6 +153,12 @@ impl CredentialBroker {
     /// Get Entra tokens from `credential` instead of building one for the configured source.
     pub fn with_token_credential(mut self, credential: Arc<dyn azure_core::credentials::TokenCredential>) -> Self {
         self.entra = OnceCell::new_with(Some(credential));
+        self
+    }
+
+    /// Explain token requests that fail at a proxy by asking `proxy` (it routes `http`'s requests).
+    pub fn with_proxy_router(mut self, proxy: Arc<crate::transport::proxy_router::ProxyRouter>) -> Self {
+        self.proxy = Some(proxy);
         self
     }
 
@@ -203,11 +211,13 @@ impl CredentialBroker {
             AuthPlan::StsExchange(sts) => {
                 let key = self.keys.get(sts.key)?;
                 let url = sts.token_url.clone();
-                let http = &self.http;
+                let (http, proxy) = (&self.http, self.proxy.as_deref());
                 let now = self.clock.now_ms();
                 let token = self
                     .sts_tokens
-                    .get(&sts.token_url, || sts::exchange(http, url, key, now, sts.max_age_ms))
+                    .get(&sts.token_url, || {
+                        sts::exchange(http, proxy, url, key, now, sts.max_age_ms)
+                    })
                     .await?;
                 Ok(AuthHeader {
                     name: "authorization",

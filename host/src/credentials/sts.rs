@@ -4,10 +4,13 @@
 use super::CredentialError;
 use super::token_cache::CachedToken;
 use crate::secret::Secret;
+use crate::transport::proxy_router::ProxyRouter;
 
-/// POST the key to `url`; the token is kept for at most `max_age_ms` from `now_ms`.
+/// POST the key to `url` with `http` (whose requests `proxy` routes); the token is kept for at
+/// most `max_age_ms` from `now_ms`.
 pub async fn exchange(
     http: &reqwest::Client,
+    proxy: Option<&ProxyRouter>,
     url: String,
     key: &Secret,
     now_ms: u64,
@@ -22,14 +25,26 @@ pub async fn exchange(
     let key_value = key_header
         .header_value()
         .map_err(|error| sts_error(None, error.to_string()))?;
-    let response = http
+    let sent = http
         .post(&url)
         .header(key_header.name, key_value)
         .header("content-type", "application/x-www-form-urlencoded")
         .header("content-length", "0")
         .send()
-        .await
-        .map_err(|error| sts_error(None, error.without_url().to_string()))?;
+        .await;
+    let response = match (sent, proxy) {
+        (Ok(response), _) => response,
+        (Err(error), Some(proxy)) if error.is_connect() => {
+            return Err(match proxy.explain_connect_failure(&url).await {
+                Some(explained) => {
+                    let detail = explained.detail();
+                    sts_error(None, format!("{} (fix: {})", detail.message, detail.hint))
+                }
+                None => sts_error(None, error.without_url().to_string()),
+            });
+        }
+        (Err(error), _) => return Err(sts_error(None, error.without_url().to_string())),
+    };
     let status = response.status();
     let body = response
         .text()

@@ -148,6 +148,8 @@ pub struct SpeechClient<'a> {
     pub broker: &'a CredentialBroker,
     /// Transport overrides.
     pub transport: &'a TransportOptions,
+    /// The route of each request (direct or through a proxy).
+    pub proxy: &'a crate::transport::proxy_router::ProxyRouter,
     /// TLS configuration.
     pub tls: Arc<rustls::ClientConfig>,
     /// Pacing and connection lifetime.
@@ -183,7 +185,15 @@ impl SpeechClient<'_> {
                     message: error.to_string(),
                 })
             })?;
-        match websocket::connect(&request.plan, Some(&header), self.transport, self.tls.clone()).await {
+        match websocket::connect(
+            &request.plan,
+            Some(&header),
+            self.transport,
+            self.proxy,
+            self.tls.clone(),
+        )
+        .await
+        {
             Ok(socket) => Ok(socket),
             Err(ConnectError::Rejected(rejected)) => Err(ConnectFailure::Rejected(UpgradeRejection {
                 status: rejected.status,
@@ -191,6 +201,7 @@ impl SpeechClient<'_> {
                 body: rejected.body,
             })),
             Err(ConnectError::Network { failure, .. }) => Err(ConnectFailure::Network(failure)),
+            Err(ConnectError::Proxy(refusal)) => Err(ConnectFailure::Proxy(refusal)),
             Err(ConnectError::InvalidRequest(message)) => Err(ConnectFailure::Network(NetworkFailure {
                 kind: NetworkErrorKind::Other,
                 message,

@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
+use super::proxy_router::ProxyRouter;
 use super::{TransportOptions, tls};
 
 /// Why the HTTP client could not be built.
@@ -16,14 +19,16 @@ pub enum HttpClientError {
     Build(#[from] reqwest::Error),
 }
 
-/// Build the HTTP client for `options`.
-pub fn build(options: &TransportOptions) -> Result<reqwest::Client, HttpClientError> {
+/// Build the HTTP client for `options`, with every request routed by `proxy` (and no other
+/// proxy: reqwest's own reading of the variables is replaced by the core's decisions).
+pub fn build(options: &TransportOptions, proxy: &Arc<ProxyRouter>) -> Result<reqwest::Client, HttpClientError> {
     let tls = tls::client_config(options.extra_ca_file.as_deref())?;
     let mut builder = reqwest::Client::builder()
         .tls_backend_preconfigured((*tls).clone())
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(60))
-        .user_agent(concat!("azspeech/", env!("CARGO_PKG_VERSION")));
+        .user_agent(concat!("azspeech/", env!("CARGO_PKG_VERSION")))
+        .proxy(proxy.reqwest_proxy());
     for (host, addr) in &options.connect_to {
         builder = builder.resolve(host, *addr);
     }

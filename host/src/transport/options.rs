@@ -15,6 +15,8 @@ pub struct TransportOptions {
     pub connect_to: Vec<(String, SocketAddr)>,
     /// A PEM file with extra CA certificates to trust, besides the system roots.
     pub extra_ca_file: Option<PathBuf>,
+    /// The proxy variables and flags (credentials kept apart).
+    pub proxy: super::proxy_settings::ProxyConfig,
 }
 
 /// A `--connect-to` value that is not `HOST=IP:PORT`.
@@ -25,7 +27,7 @@ pub struct TransportOptions {
 pub struct InvalidConnectTo(pub String);
 
 impl TransportOptions {
-    /// Options from `AZSPEECH_CONNECT_TO` and `AZSPEECH_CA_FILE`.
+    /// Options from `AZSPEECH_CONNECT_TO`, `AZSPEECH_CA_FILE` and the proxy variables.
     pub fn from_environment() -> Result<Self, InvalidConnectTo> {
         let connect_to = match std::env::var("AZSPEECH_CONNECT_TO") {
             Ok(list) => list
@@ -42,6 +44,7 @@ impl TransportOptions {
         Ok(Self {
             connect_to,
             extra_ca_file,
+            proxy: super::proxy_settings::ProxyConfig::from_environment(),
         })
     }
 

@@ -12,7 +12,9 @@ use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use super::TransportOptions;
-use crate::core_runtime::{ConnectionPlan, NetworkErrorKind, NetworkFailure};
+use super::proxy_router::ProxyRouter;
+use super::tunnel::{self, TunnelError};
+use crate::core_runtime::{ConnectionPlan, NetworkErrorKind, NetworkFailure, ProxyRefusal};
 use crate::credentials::AuthHeader;
 
 /// An open Speech WebSocket.
@@ -46,13 +48,19 @@ pub enum ConnectError {
     /// The service refused the upgrade (401, 403, 404, 429, 5xx...).
     #[error("the service answered the WebSocket upgrade with HTTP {}", .0.status)]
     Rejected(UpgradeRejected),
+    /// The HTTP proxy refused the tunnel (407, 403, 502...).
+    #[error("the proxy {} refused to open a tunnel to {} with HTTP {}", .0.proxy, .0.target, .0.status)]
+    Proxy(ProxyRefusal),
 }
 
-/// Open the WebSocket `plan` describes, adding `auth` (if any) as a header.
+/// Open the WebSocket `plan` describes, adding `auth` (if any) as a header, directly or through
+/// the proxy `proxy` routes it to. Through a proxy, the proxy resolves the host: `connect_to`
+/// overrides apply to direct connections only.
 pub async fn connect(
     plan: &ConnectionPlan,
     auth: Option<&AuthHeader>,
     options: &TransportOptions,
+    proxy: &ProxyRouter,
     tls: Arc<rustls::ClientConfig>,
 ) -> Result<SpeechSocket, ConnectError> {
     let mut request = plan
@@ -82,16 +90,33 @@ pub async fn connect(
         headers.insert(HeaderName::from_static(auth.name), value);
     }
 
-    let target = options.override_for(&host);
-    let stream = match target {
-        Some(addr) => TcpStream::connect(addr).await,
-        None => TcpStream::connect((host.trim_start_matches('[').trim_end_matches(']'), port)).await,
-    }
-    .map_err(|error| ConnectError::Network {
-        host: host.clone(),
-        failure: io_failure(&error),
-    })?;
-    let _ = stream.set_nodelay(true);
+    let bare_host = host.trim_start_matches('[').trim_end_matches(']');
+    let route = proxy
+        .route(&plan.url)
+        .map_err(|error| ConnectError::InvalidRequest(error.to_string()))?;
+    let stream = match &route.proxy {
+        Some(server) => tunnel::open(server, proxy.credentials(&server.source), bare_host, port)
+            .await
+            .map_err(|error| match error {
+                TunnelError::Refused(refusal) => ConnectError::Proxy(refusal),
+                TunnelError::Network(failure) => ConnectError::Network {
+                    host: host.clone(),
+                    failure,
+                },
+            })?,
+        None => {
+            let stream = match options.override_for(&host) {
+                Some(addr) => TcpStream::connect(addr).await,
+                None => TcpStream::connect((bare_host, port)).await,
+            }
+            .map_err(|error| ConnectError::Network {
+                host: host.clone(),
+                failure: io_failure(&error),
+            })?;
+            let _ = stream.set_nodelay(true);
+            stream
+        }
+    };
 
     let connector = if secure {
         Some(Connector::Rustls(tls))
