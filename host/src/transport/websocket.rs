@@ -98,7 +98,7 @@ pub async fn connect(
     } else {
         Some(Connector::Plain)
     };
-    match tokio_tungstenite::client_async_tls_with_config(request, stream, None, connector).await {
+    match tokio_tungstenite::client_async_tls_with_config(request, stream, Some(socket_config()), connector).await {
         Ok((socket, _response)) => Ok(socket),
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             let retry_after = response
@@ -122,6 +122,18 @@ pub async fn connect(
             failure: socket_failure(&error),
         }),
     }
+}
+
+/// The size of each socket's read buffer. The service's messages are small (JSON events, TTS
+/// audio frames of a few KiB); tungstenite's default of 128 KiB is zero-filled on every read
+/// that refills it and held by every open socket, which costs CPU per message and, with a
+/// thousand concurrent sessions, 128 MB of memory.
+pub const READ_BUFFER_BYTES: usize = 16 * 1024;
+
+/// The WebSocket configuration of every speech socket: tungstenite's defaults with a smaller
+/// read buffer ([`READ_BUFFER_BYTES`]).
+pub fn socket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES)
 }
 
 /// A socket-level I/O error, classified.
