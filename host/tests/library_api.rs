@@ -342,3 +342,31 @@ fn the_examples_run_against_the_emulator() {
     assert!(ok, "{stdout}{stderr}");
     assert!(stdout.contains("12 concurrent round trips, 0 failed"), "{stdout}");
 }
+
+/// The load program (`examples/load.rs`, the benchmark's concurrency driver) at a small N: 20
+/// concurrent sessions in one process, half recognizing a 20-second recording and half
+/// synthesizing a paragraph, for two rounds. Every session must succeed with the right words or
+/// the reference audio length; timings are printed, never asserted.
+#[test]
+fn the_load_program_runs_twenty_concurrent_sessions_without_errors() {
+    let running = Running::start(HostForm::Loopback, false);
+    let env = running.emulator().env_vars();
+    let (ok, stdout, stderr) = run_example(
+        "load",
+        &env,
+        &["--sessions", "20", "--rounds", "2", "--recording-seconds", "20"],
+    );
+    assert!(ok, "{stdout}{stderr}");
+    let summary: serde_json::Value = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("summary: "))
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_else(|| panic!("a summary line: {stdout}{stderr}"));
+    assert_eq!(summary["errors"], 0, "{stdout}{stderr}");
+    assert_eq!(summary["wrong"], 0, "{stdout}{stderr}");
+    assert_eq!(summary["correct"], 40, "{stdout}{stderr}");
+    let stats = running.emulator().stats();
+    // The setup (3 sentences + the reference paragraph + a warm-up of 2) and 2 rounds of 20.
+    assert_eq!(stats.stt_connections, 1 + 20, "{stats:?}");
+    assert_eq!(stats.tts_connections, 3 + 1 + 1 + 20, "{stats:?}");
+}
