@@ -54,6 +54,7 @@ def load(sessions: int, rounds: int, name: str) -> dict:
 
 def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
+    load(2, 1, "warm-up")  # compiles the core into the shared artifact cache
     results = [load(n, 1, f"load-{n}") for n in SIZES]
     soak = load(SOAK_N, SOAK_ROUNDS, f"soak-{SOAK_N}") if SOAK_ROUNDS > 0 else None
     print("concurrency: one process, one loaded core, N sessions at once (half STT of a 1-minute recording, "
