@@ -301,9 +301,10 @@ const ESPEAK_CACHE_ENTRIES: usize = 256;
 /// measures the client, not the emulator). Concurrent requests for the same key wait for the
 /// one rendering.
 async fn espeak(text: &str, voice: &str, rate: u32) -> Spoken {
+    type Key = (String, String, u32);
     type Cell = std::sync::Arc<tokio::sync::OnceCell<(Vec<i16>, Vec<Timed>)>>;
-    static CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<(String, String, u32), Cell>>> =
-        std::sync::LazyLock::new(Default::default);
+    type Cache = std::sync::Mutex<std::collections::HashMap<Key, Cell>>;
+    static CACHE: std::sync::LazyLock<Cache> = std::sync::LazyLock::new(Default::default);
     let cell = {
         let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= ESPEAK_CACHE_ENTRIES {
