@@ -370,3 +370,45 @@ fn the_load_program_runs_twenty_concurrent_sessions_without_errors() {
     assert_eq!(stats.stt_connections, 1 + 20, "{stats:?}");
     assert_eq!(stats.tts_connections, 3 + 1 + 1 + 20, "{stats:?}");
 }
+
+/// The system roots are loaded lazily (on the first handshake), but verification is not
+/// weakened: without the emulator's CA the custom-domain TLS endpoint is refused for its
+/// certificate, and a CA file that holds no certificate still fails at `build()`, naming the fix.
+#[test]
+fn tls_without_the_emulators_ca_is_refused_and_a_bad_ca_file_fails_at_build() {
+    let running = Running::start(HostForm::CustomDomain, true);
+    let env = running.emulator().env_vars();
+    let (host, addr) = var(&env, "AZSPEECH_CONNECT_TO").split_once('=').expect("host=addr");
+    let addr: SocketAddr = addr.parse().expect("addr");
+    let builder = || {
+        Speech::builder()
+            .artifact_cache(ArtifactCache::in_dir(common::shared_cache_dir()))
+            .setting("SPEECH_ENDPOINT", var(&env, "SPEECH_ENDPOINT"))
+            .key(var(&env, "SPEECH_KEY"))
+            .connect_to(host, addr)
+    };
+
+    let speech = builder().build().expect("builds without a CA file");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("refused.wav");
+    let error = runtime()
+        .block_on(speech.synthesize_to_file(&SpeechInput::Text(SENTENCE.into()), &wav, &SynthesisOptions::default()))
+        .expect_err("the emulator's certificate is not trusted without its CA");
+    assert!(
+        error.to_string().to_lowercase().contains("certificate"),
+        "a certificate error: {error}"
+    );
+    assert_eq!(running.emulator().stats().tts_connections, 0, "no upgrade got through");
+
+    let not_pem = dir.path().join("not-a-ca.pem");
+    std::fs::write(&not_pem, "not a certificate\n").expect("write");
+    let error = builder()
+        .ca_file(&not_pem)
+        .build()
+        .expect_err("a CA file without certificates");
+    let message = error.to_string();
+    assert!(
+        message.contains("cannot use CA file") && message.contains("AZSPEECH_CA_FILE"),
+        "{message}"
+    );
+}
