@@ -3,14 +3,24 @@
 #  - speech-to-text of a 10-minute file: wall time, CPU time and peak RSS of `azspeech stt`;
 #  - the same file under a seeded storm of 100 faults (drops, 1000/1001/1011 closes, truncated
 #    frames, 503 and refused upgrades): wall and CPU time, and that the transcript is identical;
-#  - text-to-speech of one paragraph: time to the first audio byte on stdout, and total time.
+#  - text-to-speech of one paragraph: time to the first audio byte on stdout, and total time;
+#  - side by side with the official Python and Node Speech SDKs (installed into a cache dir):
+#    start to the first STT audio frame and to the first TTS audio byte, a TTS paragraph, STT of
+#    a 1-hour file, each with the ratio (scripts/bench/side_by_side.py);
+#  - concurrency through the library API: N = 10, 100, 1000 sessions in one process, and a soak
+#    of 20 rounds (scripts/bench/concurrency.py, host/examples/load.rs).
 # Usage: bash scripts/bench.sh   (release build; prints the figures)
+#        AZSPEECH_BENCH_ONLY=cli|side-by-side|concurrency bash scripts/bench.sh   (one part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo build --quiet --locked --release -p azspeech-host
+only="${AZSPEECH_BENCH_ONLY:-all}"
+case "$only" in all|cli|side-by-side|concurrency) ;; *) echo "AZSPEECH_BENCH_ONLY must be cli, side-by-side or concurrency (got $only)" >&2; exit 2 ;; esac
+cargo build --quiet --locked --release -p azspeech-host --bin azspeech --example load
 azspeech="${CARGO_TARGET_DIR:-$PWD/target}/release/azspeech"
+load="${CARGO_TARGET_DIR:-$PWD/target}/release/examples/load"
 work="$(mktemp -d)"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
 
 emulator_pid=
 storm_pid=
@@ -50,6 +60,7 @@ print(f"{name}.wav: {total / 32000:.1f} s, {n} utterances")
 PY
 }
 
+if [ "$only" = all ] || [ "$only" = cli ]; then
 start_emulator emulator
 emulator_pid=$!
 use_emulator emulator
@@ -101,3 +112,34 @@ for _ in range(5):
 firsts.sort(); totals.sort()
 print(f"tts ({len(paragraph)} characters, raw-24khz-16bit-mono-pcm): first audio byte min {firsts[0]*1000:.0f} ms median {firsts[2]*1000:.0f} ms; total min {totals[0]*1000:.0f} ms median {totals[2]*1000:.0f} ms (5 runs)")
 PY
+fi
+
+if [ "$only" = all ] || [ "$only" = side-by-side ]; then
+  echo "== side by side with the official SDKs"
+  cache="${AZSPEECH_BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/azspeech-bench}"
+  python_sdk="$(grep azure-cognitiveservices-speech tests/conformance/requirements.txt)"
+  node_sdk="microsoft-cognitiveservices-speech-sdk@1.52.0"
+  if ! "$cache/py-sdk/bin/python" -c 'import azure.cognitiveservices.speech' 2>/dev/null \
+      || [ "$("$cache/py-sdk/bin/pip" freeze 2>/dev/null | grep azure-cognitiveservices-speech)" != "$python_sdk" ]; then
+    python3 -m venv "$cache/py-sdk"
+    "$cache/py-sdk/bin/pip" install --quiet --disable-pip-version-check "$python_sdk"
+  fi
+  if [ ! -d "$cache/node-sdk/node_modules/microsoft-cognitiveservices-speech-sdk" ]; then
+    mkdir -p "$cache/node-sdk"
+    printf '{"name": "bench-sdk", "private": true}\n' >"$cache/node-sdk/package.json"
+    (cd "$cache/node-sdk" && npm install --no-audit --no-fund --loglevel=error "$node_sdk" >/dev/null)
+  fi
+  echo "$python_sdk ($("$cache/py-sdk/bin/python" --version)), $node_sdk (node $(node --version))"
+  python3 scripts/bench/side_by_side.py "$azspeech" "$cache/py-sdk/bin/python" "$cache/node-sdk" "$work/side-by-side" \
+    "${AZSPEECH_BENCH_RUNS:-5}" "${AZSPEECH_BENCH_LONG_SECONDS:-3600}"
+fi
+
+if [ "$only" = all ] || [ "$only" = concurrency ]; then
+  echo "== concurrency through the library API"
+  # A thousand sessions need a thousand sockets in the client and as many in the emulator.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  [ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 4096 ] || echo "warning: open-file limit $(ulimit -n) is below 4096; N=1000 may fail" >&2
+  python3 scripts/bench/concurrency.py "$azspeech" "$load" "$work/concurrency" \
+    "${AZSPEECH_BENCH_SESSIONS:-10,100,1000}" "${AZSPEECH_BENCH_SOAK_SESSIONS:-100}" "${AZSPEECH_BENCH_SOAK_ROUNDS:-20}"
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi

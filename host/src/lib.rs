@@ -77,8 +77,10 @@
 //! **6. Explain.** [`Speech::explain`] returns what `azspeech doctor` prints: the mode and why,
 //! the URLs and headers of each request (never a secret), and findings.
 //!
-//! The `examples/` directory has three programs that CI runs against the emulator:
-//! `synthesize`, `transcribe` and `many_requests` (one process, many concurrent sessions).
+//! The `examples/` directory has four programs that CI runs against the emulator:
+//! `synthesize`, `transcribe`, `many_requests` (one process, many concurrent sessions) and `load`
+//! (N concurrent recognitions and syntheses with latency, memory and CPU figures: the
+//! benchmark's driver, `scripts/bench.sh`).
 //!
 //! ## Lower levels
 //!

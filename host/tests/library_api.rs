@@ -342,3 +342,73 @@ fn the_examples_run_against_the_emulator() {
     assert!(ok, "{stdout}{stderr}");
     assert!(stdout.contains("12 concurrent round trips, 0 failed"), "{stdout}");
 }
+
+/// The load program (`examples/load.rs`, the benchmark's concurrency driver) at a small N: 20
+/// concurrent sessions in one process, half recognizing a 20-second recording and half
+/// synthesizing a paragraph, for two rounds. Every session must succeed with the right words or
+/// the reference audio length; timings are printed, never asserted.
+#[test]
+fn the_load_program_runs_twenty_concurrent_sessions_without_errors() {
+    let running = Running::start(HostForm::Loopback, false);
+    let env = running.emulator().env_vars();
+    let (ok, stdout, stderr) = run_example(
+        "load",
+        &env,
+        &["--sessions", "20", "--rounds", "2", "--recording-seconds", "20"],
+    );
+    assert!(ok, "{stdout}{stderr}");
+    let summary: serde_json::Value = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("summary: "))
+        .and_then(|json| serde_json::from_str(json).ok())
+        .unwrap_or_else(|| panic!("a summary line: {stdout}{stderr}"));
+    assert_eq!(summary["errors"], 0, "{stdout}{stderr}");
+    assert_eq!(summary["wrong"], 0, "{stdout}{stderr}");
+    assert_eq!(summary["correct"], 40, "{stdout}{stderr}");
+    let stats = running.emulator().stats();
+    // The setup (3 sentences + the reference paragraph + a warm-up of 2) and 2 rounds of 20.
+    assert_eq!(stats.stt_connections, 1 + 20, "{stats:?}");
+    assert_eq!(stats.tts_connections, 3 + 1 + 1 + 20, "{stats:?}");
+}
+
+/// The system roots are loaded lazily (on the first handshake), but verification is not
+/// weakened: without the emulator's CA the custom-domain TLS endpoint is refused for its
+/// certificate, and a CA file that holds no certificate still fails at `build()`, naming the fix.
+#[test]
+fn tls_without_the_emulators_ca_is_refused_and_a_bad_ca_file_fails_at_build() {
+    let running = Running::start(HostForm::CustomDomain, true);
+    let env = running.emulator().env_vars();
+    let (host, addr) = var(&env, "AZSPEECH_CONNECT_TO").split_once('=').expect("host=addr");
+    let addr: SocketAddr = addr.parse().expect("addr");
+    let builder = || {
+        Speech::builder()
+            .artifact_cache(ArtifactCache::in_dir(common::shared_cache_dir()))
+            .setting("SPEECH_ENDPOINT", var(&env, "SPEECH_ENDPOINT"))
+            .key(var(&env, "SPEECH_KEY"))
+            .connect_to(host, addr)
+    };
+
+    let speech = builder().build().expect("builds without a CA file");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wav = dir.path().join("refused.wav");
+    let error = runtime()
+        .block_on(speech.synthesize_to_file(&SpeechInput::Text(SENTENCE.into()), &wav, &SynthesisOptions::default()))
+        .expect_err("the emulator's certificate is not trusted without its CA");
+    assert!(
+        error.to_string().to_lowercase().contains("certificate"),
+        "a certificate error: {error}"
+    );
+    assert_eq!(running.emulator().stats().tts_connections, 0, "no upgrade got through");
+
+    let not_pem = dir.path().join("not-a-ca.pem");
+    std::fs::write(&not_pem, "not a certificate\n").expect("write");
+    let error = builder()
+        .ca_file(&not_pem)
+        .build()
+        .expect_err("a CA file without certificates");
+    let message = error.to_string();
+    assert!(
+        message.contains("cannot use CA file") && message.contains("AZSPEECH_CA_FILE"),
+        "{message}"
+    );
+}

@@ -123,7 +123,7 @@ pub async fn connect(
     } else {
         Some(Connector::Plain)
     };
-    match tokio_tungstenite::client_async_tls_with_config(request, stream, Some(limits()), connector).await {
+    match tokio_tungstenite::client_async_tls_with_config(request, stream, Some(socket_config()), connector).await {
         Ok((socket, _response)) => Ok(socket),
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             let retry_after = response
@@ -154,8 +154,17 @@ pub async fn connect(
 /// is buffered (tungstenite's default would buffer 64 MiB).
 pub const MAX_MESSAGE_BYTES: usize = 4 << 20;
 
-fn limits() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
-    let mut config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default();
+/// The size of each socket's read buffer. The service's messages are small (JSON events, TTS
+/// audio frames of a few KiB); tungstenite's default of 128 KiB is zero-filled on every read
+/// that refills it and held by every open socket, which costs CPU per message and, with a
+/// thousand concurrent sessions, 128 MB of memory.
+pub const READ_BUFFER_BYTES: usize = 16 * 1024;
+
+/// The WebSocket configuration of every speech socket: tungstenite's defaults with a smaller
+/// read buffer ([`READ_BUFFER_BYTES`]) and messages and frames capped at [`MAX_MESSAGE_BYTES`].
+pub fn socket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    let mut config =
+        tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES);
     config.max_message_size = Some(MAX_MESSAGE_BYTES);
     config.max_frame_size = Some(MAX_MESSAGE_BYTES);
     config

@@ -577,6 +577,9 @@ fn websocket(
         let mut config = WebSocketConfig::default();
         config.max_message_size = Some(4 << 20);
         config.max_frame_size = Some(4 << 20);
+        // Clients send audio in messages of a few KiB; tungstenite's default 128-KiB read buffer
+        // per connection would be 128 MB at a thousand concurrent sessions (the load benchmark).
+        config.read_buffer_size = 16 * 1024;
         let stream = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
         let conn = ws::Conn::new(stream, session_shared.clone(), seq, connection_id, stream_faults)
             .with_limits(lifetime, slot);

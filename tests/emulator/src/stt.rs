@@ -407,6 +407,15 @@ impl Session {
                 }
                 turn.started = true;
                 let id = turn.id.clone();
+                // For benchmarks (process start to the first audio frame on the wire), off
+                // unless the log filter enables this target: `azspeech --log-level
+                // warn,azspeech_emulator::first_audio=info emulator ...`.
+                tracing::info!(
+                    target: "azspeech_emulator::first_audio",
+                    connection = %conn.connection_id,
+                    unix_us = unix_micros(),
+                    "first audio of a turn"
+                );
                 let tag = random_hex(16);
                 conn.send_text(
                     usp::path::TURN_START,
@@ -671,4 +680,12 @@ fn phrase_json(p: &Phrase, detailed: bool, word_timings: bool, language: Option<
         v["PrimaryLanguage"] = json!({"Language": language, "Confidence": confidence});
     }
     v.to_string()
+}
+
+/// The wall clock in microseconds since the Unix epoch (0 if the clock is before it), to compare
+/// with a benchmark's own clock in another process.
+fn unix_micros() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros())
 }

@@ -289,8 +289,38 @@ pub(crate) fn builtin(text: &str, rate: u32) -> (Vec<i16>, Vec<Timed>) {
     (samples, words)
 }
 
+/// espeak-ng's samples and word timings for one (text, voice, rate).
+type Spoken = Result<(Vec<i16>, Vec<Timed>), String>;
+
+/// At most this many renderings are kept; beyond it the cache starts over.
+const ESPEAK_CACHE_ENTRIES: usize = 256;
+
+/// espeak-ng is deterministic, and one run costs tens of milliseconds of CPU and a process: the
+/// same text in the same voice is rendered once per emulator process (a thousand concurrent
+/// sessions synthesizing one paragraph start one espeak-ng, not a thousand, so a load test
+/// measures the client, not the emulator). Concurrent requests for the same key wait for the
+/// one rendering.
+async fn espeak(text: &str, voice: &str, rate: u32) -> Spoken {
+    type Key = (String, String, u32);
+    type Cell = std::sync::Arc<tokio::sync::OnceCell<(Vec<i16>, Vec<Timed>)>>;
+    type Cache = std::sync::Mutex<std::collections::HashMap<Key, Cell>>;
+    static CACHE: std::sync::LazyLock<Cache> = std::sync::LazyLock::new(Default::default);
+    let cell = {
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= ESPEAK_CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache
+            .entry((text.to_owned(), voice.to_owned(), rate))
+            .or_default()
+            .clone()
+    };
+    // A failure is not kept: the next request runs espeak-ng again.
+    cell.get_or_try_init(|| run_espeak(text, voice, rate)).await.cloned()
+}
+
 /// Run espeak-ng and align words (see the module documentation).
-async fn espeak(text: &str, voice: &str, rate: u32) -> Result<(Vec<i16>, Vec<Timed>), String> {
+async fn run_espeak(text: &str, voice: &str, rate: u32) -> Spoken {
     let mut child = tokio::process::Command::new("espeak-ng")
         .args(["--stdout", "--stdin", "-b", "1", "-v", voice])
         .stdin(Stdio::piped())
