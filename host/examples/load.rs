@@ -17,6 +17,7 @@
 //!
 //! Memory and CPU are read from `/proc` (Linux); elsewhere they print as 0.
 
+use azspeech_host::spoken_words;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -106,18 +107,6 @@ impl RecognitionAudio for MemoryAudio {
     }
 }
 
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
 fn pcm_options() -> SynthesisOptions {
     SynthesisOptions {
         output_format: PCM_FORMAT.to_owned(),
@@ -175,7 +164,7 @@ async fn stt_session(
             RecognitionEvent::Phrase(phrase) => {
                 first_result.get_or_insert_with(|| start.elapsed());
                 if phrase.status == RecognitionStatus::Success {
-                    heard.extend(words(&phrase.text));
+                    heard.extend(spoken_words(&phrase.text));
                 }
             }
             RecognitionEvent::Finished(_) => break,
@@ -202,7 +191,7 @@ async fn recording(speech: &Speech, seconds: usize) -> Result<(Vec<u8>, Vec<Stri
     let mut i = 0;
     while pcm.len() < seconds * BYTES_PER_SECOND {
         pcm.extend_from_slice(&spoken[i % spoken.len()]);
-        expected.extend(words(SENTENCES[i % SENTENCES.len()]));
+        expected.extend(spoken_words(SENTENCES[i % SENTENCES.len()]));
         i += 1;
     }
     Ok((pcm, expected))

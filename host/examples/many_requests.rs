@@ -8,6 +8,7 @@
 //!
 //! It exits non-zero unless every session succeeded and heard what was said.
 
+use azspeech_host::spoken_words;
 use futures_util::StreamExt;
 
 use azspeech_host::core_runtime::{RecognitionOptions, SynthesisOptions};
@@ -59,18 +60,6 @@ async fn synthesize(speech: &Speech, text: &str) -> Result<Vec<u8>, azspeech_hos
     Ok(pcm)
 }
 
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sessions: usize = std::env::args().nth(1).map_or(Ok(20), |n| n.parse())?;
@@ -95,7 +84,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enumerate()
     {
         match result? {
-            Ok((said, heard)) if words(said) == words(&heard) => {}
+            Ok((said, heard)) if spoken_words(said) == spoken_words(&heard) => {}
             Ok((said, heard)) => {
                 failures += 1;
                 eprintln!("session {i}: said {said:?}, heard {heard:?}");

@@ -11,6 +11,7 @@
 //! a deployment. Prints one line per scenario and `rust: N passed, M failed`; exits 1 if any
 //! failed.
 
+use azspeech_host::spoken_words;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -20,18 +21,6 @@ use azspeech_host::core_runtime::SynthesisOptions;
 use azspeech_host::{Speech, SpeechInput};
 
 type Failure = Box<dyn std::error::Error>;
-
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
-}
 
 fn read_json(path: &Path) -> Result<Value, Failure> {
     Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?)
@@ -85,8 +74,8 @@ async fn run_step(speech: &Speech, step: &Value, work: &Path) -> Result<(), azsp
         let transcript = speech.recognize_file(&file).await?;
         let expected = step["expect_text"].as_str().unwrap_or_default();
         assert_eq!(
-            words(&transcript.text()),
-            words(expected),
+            spoken_words(&transcript.text()),
+            spoken_words(expected),
             "heard {:?}",
             transcript.text()
         );

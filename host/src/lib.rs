@@ -108,6 +108,7 @@ pub mod profile;
 pub mod secret;
 pub mod settings_input;
 pub mod speech;
+pub mod spoken_words;
 pub mod subtitles;
 pub mod transport;
 pub mod voices;
@@ -118,6 +119,7 @@ pub use client::{
 };
 pub use explanation::Explanation;
 pub use speech::synthesize::SpeechInput;
+pub use spoken_words::spoken_words;
 
 /// The core component, built from `component/` by `build.rs`.
 pub const CORE_COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/azspeech_core.wasm"));

@@ -6,6 +6,7 @@
 
 mod common;
 
+use azspeech_host::spoken_words;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,18 +20,6 @@ use common::emulator::Running;
 use futures_util::StreamExt;
 
 const SENTENCE: &str = "One loaded core serves every session.";
-
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
-}
 
 fn var<'a>(env: &'a [(String, String)], name: &str) -> &'a str {
     env.iter()
@@ -76,7 +65,11 @@ fn synthesize_to_file_then_recognize_file_with_a_key() {
             "a WAV header and the audio"
         );
         let transcript = speech.recognize_file(&wav).await.expect("recognizes");
-        assert_eq!(words(&transcript.text()), words(SENTENCE), "{transcript:?}");
+        assert_eq!(
+            spoken_words(&transcript.text()),
+            spoken_words(SENTENCE),
+            "{transcript:?}"
+        );
         assert_eq!(transcript.summary.recognized, 1);
     });
 }
@@ -114,7 +107,7 @@ fn streams_deliver_audio_events_and_recognition_events() {
     runtime().block_on(async {
         let (pcm, events) = synthesize_pcm(&speech, SENTENCE).await.expect("streams");
         assert!(
-            pcm.len() > 10_000 && events >= words(SENTENCE).len(),
+            pcm.len() > 10_000 && events >= spoken_words(SENTENCE).len(),
             "{} bytes, {events} events",
             pcm.len()
         );
@@ -133,7 +126,7 @@ fn streams_deliver_audio_events_and_recognition_events() {
             })
             .collect();
         assert_eq!(phrases.len(), 1, "{seen:?}");
-        assert_eq!(words(phrases[0]), words(SENTENCE));
+        assert_eq!(spoken_words(phrases[0]), spoken_words(SENTENCE));
         assert!(matches!(seen.last(), Some(RecognitionEvent::Finished(_))), "{seen:?}");
     });
 }
@@ -163,7 +156,7 @@ fn one_speech_serves_twenty_concurrent_round_trips() {
     assert_eq!(results.len(), SESSIONS);
     for result in results {
         let (said, heard) = result.expect("task").expect("round trip");
-        assert_eq!(words(&heard), words(said));
+        assert_eq!(spoken_words(&heard), spoken_words(said));
     }
     let stats = running.emulator().stats();
     assert_eq!(stats.tts_connections, SESSIONS as u64, "{stats:?}");
@@ -286,7 +279,7 @@ fn an_embedders_token_credential_on_a_custom_domain_over_tls() {
             .await
             .expect("TTS with Entra on the custom domain");
         let transcript = speech.recognize_file(&wav).await.expect("STT with Entra");
-        assert_eq!(words(&transcript.text()), words(SENTENCE));
+        assert_eq!(spoken_words(&transcript.text()), spoken_words(SENTENCE));
     });
     assert_eq!(
         credential.calls.load(Ordering::SeqCst),
@@ -336,7 +329,7 @@ fn the_examples_run_against_the_emulator() {
         .lines()
         .filter_map(|line| line.split_once("] ").map(|(_, text)| text.to_owned()))
         .collect();
-    assert_eq!(words(&heard), words(SENTENCE), "{stdout}");
+    assert_eq!(spoken_words(&heard), spoken_words(SENTENCE), "{stdout}");
 
     let (ok, stdout, stderr) = run_example("many_requests", &env, &["12"]);
     assert!(ok, "{stdout}{stderr}");

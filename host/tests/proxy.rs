@@ -8,6 +8,7 @@
 
 mod common;
 
+use azspeech_host::spoken_words;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -126,18 +127,6 @@ fn emulator_authority(env: &[(String, String)]) -> String {
     endpoint.trim_start_matches("https://").trim_end_matches('/').to_owned()
 }
 
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
 /// tts to a WAV file, stt of it, and the voices list: all must succeed.
 fn tts_stt_voices(env: &[(String, String)], dir: &Path) -> PathBuf {
     let wav = dir.join("proxied.wav");
@@ -146,7 +135,7 @@ fn tts_stt_voices(env: &[(String, String)], dir: &Path) -> PathBuf {
     assert_eq!(code, Some(0), "tts: {stderr}");
     let (code, stdout, stderr) = azspeech(env, &["stt", wav_arg]);
     assert_eq!(code, Some(0), "stt: {stderr}");
-    assert_eq!(words(&stdout), words(SENTENCE), "stt heard: {stdout}");
+    assert_eq!(spoken_words(&stdout), spoken_words(SENTENCE), "stt heard: {stdout}");
     let (code, stdout, stderr) = azspeech(env, &["voices", "--json"]);
     assert_eq!(code, Some(0), "voices: {stderr}");
     assert!(stdout.trim_start().starts_with('['), "{stdout}");
@@ -194,7 +183,7 @@ fn basic_auth_right_and_wrong() {
     );
     let (code, stdout, stderr) = azspeech(&right_sts, &["stt", wav_arg]);
     assert_eq!(code, Some(0), "stt with STS through the proxy: {stderr}");
-    assert_eq!(words(&stdout), words(SENTENCE));
+    assert_eq!(spoken_words(&stdout), spoken_words(SENTENCE));
 
     let proxy_url = proxy.url(None);
     // tinyproxy answers a CONNECT without credentials with 407, and one with wrong credentials

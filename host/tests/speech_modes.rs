@@ -6,6 +6,7 @@
 
 mod common;
 
+use azspeech_host::spoken_words;
 use std::path::Path;
 
 use azspeech_emulator::HostForm;
@@ -23,18 +24,6 @@ fn set(mut env: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, 
     env
 }
 
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
-}
-
 /// tts → WAV → stt and voices, all in one mode; checks doctor's view of the mode too.
 fn round_trip(env: &[(String, String)], expect_auth: &str, expect_tts_token: &str, dir: &Path) {
     let (code, stdout, stderr) = azspeech(env, &["doctor", "--json"]);
@@ -48,7 +37,7 @@ fn round_trip(env: &[(String, String)], expect_auth: &str, expect_tts_token: &st
     assert_eq!(code, Some(0), "tts: {stderr}");
     let (code, stdout, stderr) = azspeech(env, &["stt", wav.to_str().expect("utf8")]);
     assert_eq!(code, Some(0), "stt: {stderr}");
-    assert_eq!(words(&stdout), words(SENTENCE), "stt heard: {stdout}");
+    assert_eq!(spoken_words(&stdout), spoken_words(SENTENCE), "stt heard: {stdout}");
 
     let (code, stdout, stderr) = azspeech(env, &["voices", "--json"]);
     assert_eq!(code, Some(0), "voices: {stderr}");

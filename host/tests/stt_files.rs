@@ -5,7 +5,8 @@
 mod common;
 
 use azspeech_emulator::HostForm;
-use common::audio::{joined, synthesized_pcm, words, write_wav};
+use azspeech_host::spoken_words;
+use common::audio::{joined, synthesized_pcm, write_wav};
 use common::emulator::{Running, azspeech};
 
 const SENTENCES: [&str; 3] = [
@@ -32,8 +33,8 @@ fn multi_utterance_files_in_every_output_format() {
 
     let (code, stdout, stderr) = azspeech(&env, &["stt", file]);
     assert_eq!(code, Some(0), "{stderr}");
-    let lines: Vec<Vec<String>> = stdout.lines().map(words).collect();
-    assert_eq!(lines, SENTENCES.iter().map(|s| words(s)).collect::<Vec<_>>());
+    let lines: Vec<Vec<String>> = stdout.lines().map(spoken_words).collect();
+    assert_eq!(lines, SENTENCES.iter().map(|s| spoken_words(s)).collect::<Vec<_>>());
 
     let (code, stdout, stderr) = azspeech(&env, &["stt", file, "--format", "json"]);
     assert_eq!(code, Some(0), "{stderr}");
@@ -75,8 +76,8 @@ fn multi_utterance_files_in_every_output_format() {
     let (code, stdout, stderr) = azspeech(&env, &["stt", file, "--once"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(
-        stdout.lines().map(words).collect::<Vec<_>>(),
-        vec![words(SENTENCES[0])],
+        stdout.lines().map(spoken_words).collect::<Vec<_>>(),
+        vec![spoken_words(SENTENCES[0])],
         "--once: the first utterance"
     );
 }
@@ -102,7 +103,11 @@ fn a_44_1_khz_stereo_file_is_converted() {
     }
     let file = write_wav(&dir.path().join("stereo.wav"), 44_100, 2, &stereo);
     let (code, stdout, stderr) = azspeech(&env, &["stt", file.to_str().expect("utf8")]);
-    assert_eq!((code, words(&stdout)), (Some(0), words(SENTENCES[1])), "{stderr}");
+    assert_eq!(
+        (code, spoken_words(&stdout)),
+        (Some(0), spoken_words(SENTENCES[1])),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -129,9 +134,9 @@ fn a_file_longer_than_ten_minutes_is_streamed_completely_and_in_order() {
     let phrases = json_lines(&stdout);
     let heard: Vec<Vec<String>> = phrases
         .iter()
-        .map(|p| words(p["text"].as_str().expect("text")))
+        .map(|p| spoken_words(p["text"].as_str().expect("text")))
         .collect();
-    let expected: Vec<Vec<String>> = order.iter().map(|&i| words(SENTENCES[i])).collect();
+    let expected: Vec<Vec<String>> = order.iter().map(|&i| spoken_words(SENTENCES[i])).collect();
     assert_eq!(
         heard.len(),
         expected.len(),

@@ -8,7 +8,7 @@ mod common;
 use std::path::PathBuf;
 
 use azspeech_emulator::HostForm;
-use common::audio::words;
+use azspeech_host::spoken_words;
 use common::emulator::{Running, azspeech};
 
 fn fixtures() -> PathBuf {
@@ -53,11 +53,15 @@ fn every_format_is_decoded_and_recognized() {
             .to_str()
             .expect("utf8");
         let text = std::fs::read_to_string(out.path().join(format!("{stem}.txt"))).expect("transcript");
-        assert_eq!(words(&text), words(&transcript), "{name}: {stderr}");
+        assert_eq!(spoken_words(&text), spoken_words(&transcript), "{name}: {stderr}");
     }
     // Standard input works too (a format that needs no seeking).
     let (code, stdout, stderr) = azspeech_stdin(&env, &["stt", "-"], &fixtures().join("vorbis-stereo-44khz.ogg"));
-    assert_eq!((code, words(&stdout)), (Some(0), words(&transcript)), "{stderr}");
+    assert_eq!(
+        (code, spoken_words(&stdout)),
+        (Some(0), spoken_words(&transcript)),
+        "{stderr}"
+    );
 }
 
 /// `azspeech` with `input` on standard input.

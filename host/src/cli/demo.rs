@@ -2,6 +2,7 @@
 //! emulator on 127.0.0.1, synthesizes a sentence to a WAV file through the core, recognizes that
 //! file, and prints the sentence it heard and where the audio is.
 
+use azspeech_host::spoken_words;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -31,19 +32,6 @@ fn failed(step: &str) -> impl Fn(String) -> SetupFailure + '_ {
         message: format!("azspeech demo: {step}: {message}"),
         code: ExitCode::Internal,
     }
-}
-
-/// The words of `text`, lowercased, without punctuation.
-fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
 }
 
 /// Run `azspeech demo`.
@@ -105,7 +93,7 @@ fn demo(args: &DemoArgs) -> Result<ExitCode, SetupFailure> {
         let heard = transcript.text();
         println!("recognized:  \"{heard}\"");
         emulator.shutdown().await;
-        if words(&heard) == words(&args.sentence) {
+        if spoken_words(&heard) == spoken_words(&args.sentence) {
             println!(
                 "round trip ok: the recognized text matches the sentence; the audio is in {}",
                 args.output.display()

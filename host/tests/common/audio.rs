@@ -65,16 +65,3 @@ pub fn joined(pcm: &[Vec<i16>], order: impl IntoIterator<Item = usize>) -> Vec<i
     }
     out
 }
-
-/// A transcript's words, lowercase and without punctuation, for comparing recognized text.
-pub fn words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter(|c| c.is_alphanumeric())
-                .collect::<String>()
-                .to_lowercase()
-        })
-        .filter(|w| !w.is_empty())
-        .collect()
-}
