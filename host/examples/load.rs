@@ -17,16 +17,14 @@
 //!
 //! Memory and CPU are read from `/proc` (Linux); elsewhere they print as 0.
 
-use azspeech_host::spoken_words;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
 use azspeech_host::core_runtime::{RecognitionEvent, RecognitionOptions, RecognitionStatus, SynthesisOptions};
-use azspeech_host::speech::SessionError;
-use azspeech_host::speech::recognize::RecognitionAudio;
-use azspeech_host::{Speech, SpeechInput, SynthesisOutput};
+use azspeech_host::speech::recognize::PcmBuffer;
+use azspeech_host::{Speech, SpeechInput, SynthesisOutput, spoken_words};
 
 /// The sentences of the recording, in order, each followed by a second of silence.
 const SENTENCES: &[&str] = &[
@@ -88,25 +86,6 @@ impl Options {
     }
 }
 
-/// The shared recording, read by every STT session through its own cursor.
-struct MemoryAudio {
-    pcm: Arc<Vec<u8>>,
-    at: usize,
-}
-
-impl RecognitionAudio for MemoryAudio {
-    fn sample_rate(&self) -> u32 {
-        16_000
-    }
-
-    async fn next_chunk(&mut self, max_bytes: usize) -> Result<Vec<u8>, SessionError> {
-        let end = (self.at + max_bytes).min(self.pcm.len());
-        let chunk = self.pcm[self.at..end].to_vec();
-        self.at = end;
-        Ok(chunk)
-    }
-}
-
 fn pcm_options() -> SynthesisOptions {
     SynthesisOptions {
         output_format: PCM_FORMAT.to_owned(),
@@ -151,12 +130,11 @@ async fn tts_session(speech: Speech, expected_bytes: usize, start: Instant) -> R
 
 async fn stt_session(
     speech: Speech,
-    recording: Arc<Vec<u8>>,
+    recording: PcmBuffer,
     expected: Arc<Vec<String>>,
     start: Instant,
 ) -> Result<Outcome, String> {
-    let source = MemoryAudio { pcm: recording, at: 0 };
-    let mut events = speech.recognize(source, RecognitionOptions::default());
+    let mut events = speech.recognize(recording, RecognitionOptions::default());
     let mut first_result = None;
     let mut heard = Vec::new();
     while let Some(event) = events.next().await {
@@ -247,7 +225,7 @@ struct Round {
 async fn round(
     speech: &Speech,
     sessions: usize,
-    recording: &Arc<Vec<u8>>,
+    recording: &PcmBuffer,
     expected: &Arc<Vec<String>>,
     tts_bytes: usize,
 ) -> Round {
@@ -304,7 +282,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (pcm, expected) = recording(&speech, options.recording_seconds).await?;
     let recording_seconds = pcm.len() as f64 / BYTES_PER_SECOND as f64;
     let (reference, _) = synthesize(&speech, PARAGRAPH, Instant::now()).await?;
-    let (recording, expected) = (Arc::new(pcm), Arc::new(expected));
+    let (recording, expected) = (PcmBuffer::new(pcm, 16_000), Arc::new(expected));
     let warm = round(&speech, 2, &recording, &expected, reference.len()).await;
     if warm.errors + warm.wrong > 0 {
         return Err("the warm-up sessions failed (see above)".into());

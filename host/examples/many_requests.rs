@@ -8,13 +8,11 @@
 //!
 //! It exits non-zero unless every session succeeded and heard what was said.
 
-use azspeech_host::spoken_words;
 use futures_util::StreamExt;
 
 use azspeech_host::core_runtime::{RecognitionOptions, SynthesisOptions};
-use azspeech_host::speech::SessionError;
-use azspeech_host::speech::recognize::RecognitionAudio;
-use azspeech_host::{Speech, SpeechInput, SynthesisOutput};
+use azspeech_host::speech::recognize::PcmBuffer;
+use azspeech_host::{Speech, SpeechInput, SynthesisOutput, spoken_words};
 
 const SENTENCES: &[&str] = &[
     "The quick brown fox jumps over the lazy dog.",
@@ -22,25 +20,6 @@ const SENTENCES: &[&str] = &[
     "Concurrent requests keep their own state.",
     "A thousand voices in a single process.",
 ];
-
-/// Audio kept in memory: the [`RecognitionAudio`] trait is all a source needs.
-struct MemoryAudio {
-    pcm: Vec<u8>,
-    at: usize,
-}
-
-impl RecognitionAudio for MemoryAudio {
-    fn sample_rate(&self) -> u32 {
-        16_000
-    }
-
-    async fn next_chunk(&mut self, max_bytes: usize) -> Result<Vec<u8>, SessionError> {
-        let end = (self.at + max_bytes).min(self.pcm.len());
-        let chunk = self.pcm[self.at..end].to_vec();
-        self.at = end;
-        Ok(chunk)
-    }
-}
 
 /// Synthesize `text` to raw 16 kHz PCM in memory, honouring `Discard` after a reconnect.
 async fn synthesize(speech: &Speech, text: &str) -> Result<Vec<u8>, azspeech_host::Error> {
@@ -70,7 +49,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tokio::spawn(async move {
             let text = SENTENCES[i % SENTENCES.len()];
             let pcm = synthesize(&speech, text).await?;
-            let mut audio = MemoryAudio { pcm, at: 0 };
+            let mut audio = PcmBuffer::new(pcm, 16_000);
             let transcript = speech
                 .recognize_source(&mut audio, &RecognitionOptions::default())
                 .await?;

@@ -44,6 +44,39 @@ impl RecognitionAudio for PcmSource {
     }
 }
 
+/// Recognition audio already in memory (16-bit little-endian mono PCM), e.g. a recording that many
+/// sessions share: clones share the bytes, each with its own position.
+#[derive(Debug, Clone)]
+pub struct PcmBuffer {
+    pcm: std::sync::Arc<[u8]>,
+    sample_rate: u32,
+    at: usize,
+}
+
+impl PcmBuffer {
+    /// `pcm` at `sample_rate` (16 000 or 8 000), read from the start.
+    pub fn new(pcm: impl Into<std::sync::Arc<[u8]>>, sample_rate: u32) -> Self {
+        Self {
+            pcm: pcm.into(),
+            sample_rate,
+            at: 0,
+        }
+    }
+}
+
+impl RecognitionAudio for PcmBuffer {
+    fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    async fn next_chunk(&mut self, max_bytes: usize) -> Result<Vec<u8>, SessionError> {
+        let end = self.at.saturating_add(max_bytes).min(self.pcm.len());
+        let chunk = self.pcm[self.at..end].to_vec();
+        self.at = end;
+        Ok(chunk)
+    }
+}
+
 #[cfg(feature = "microphone")]
 impl RecognitionAudio for crate::audio::microphone::Microphone {
     fn sample_rate(&self) -> u32 {
