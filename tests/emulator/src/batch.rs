@@ -254,6 +254,11 @@ impl Store {
         }
     }
 
+    /// The loopback storage client (also used for fast transcription's `audioUrl`).
+    pub(crate) fn storage_client(&self) -> &StorageClient {
+        &self.client
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Job>> {
         self.jobs.lock().unwrap_or_else(|e| e.into_inner())
     }

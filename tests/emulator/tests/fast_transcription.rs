@@ -450,3 +450,48 @@ async fn quota_and_faults_answer_429_with_retry_after() {
     assert_eq!(transcribe_as(&target, PATH, key, &body).await.status, 200);
     assert_eq!(emulator.stats().throttled, 1);
 }
+
+/// Serve `body` to every request on a loopback port (HTTP/1.0 style: close after the answer).
+async fn serve_once_per_connection(body: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(&body).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn audio_url_is_fetched_from_loopback_only() {
+    let emulator = start(config()).await;
+    let hello = speak(&emulator, AVA, "Fetched by URL.").await;
+    let base = serve_once_per_connection(wav(&[sequence(&[&hello])])).await;
+    let definition = json!({"audioUrl": format!("{base}/clip.wav?sig=secret"), "locales": ["en-US"]});
+    let body = multipart(&[("definition", None, definition.to_string().as_bytes())]);
+    let key = ("Ocp-Apim-Subscription-Key", emulator.primary_key());
+    let r = transcribe_as(&Target::loopback(&emulator), PATH, key, &body).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(texts(&r.json()), ["Fetched by URL."]);
+    let remote = json!({"audioUrl": "https://example.com/clip.wav?sig=secret"});
+    let body = multipart(&[("definition", None, remote.to_string().as_bytes())]);
+    let r = transcribe_as(&Target::loopback(&emulator), PATH, key, &body).await;
+    assert_eq!(code(&r), (400, "InvalidRequest".into(), "InvalidAudioUrl".into()));
+    assert!(
+        r.text().contains("loopback") && !r.text().contains("secret"),
+        "{}",
+        r.text()
+    );
+}
