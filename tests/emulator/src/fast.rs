@@ -169,25 +169,25 @@ fn admit(
     host: &HostInfo,
     query: &[(String, String)],
     record: &mut RequestRecord,
-) -> Result<String, Response<Body>> {
+) -> Result<String, Box<Response<Body>>> {
     if req.method() != Method::POST {
         let mut r = error(405, "NotAllowed", "Fast transcription accepts POST only.", None);
         r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return Err(r);
+        return Err(Box::new(r));
     }
     match auth::query_value(query, "api-version") {
         None => {
             record.note = Some("no api-version".to_owned());
-            return Err(error(
+            return Err(Box::new(error(
                 400,
                 "InvalidRequest",
                 "The api-version query parameter is required (e.g. api-version=2025-10-15).",
                 Some("MissingApiVersion"),
-            ));
+            )));
         }
         Some(v) if !FAST_API_VERSIONS.contains(&v) => {
             record.note = Some(format!("api-version {v} not supported"));
-            return Err(error(
+            return Err(Box::new(error(
                 400,
                 "InvalidRequest",
                 &format!(
@@ -195,19 +195,19 @@ fn admit(
                     FAST_API_VERSIONS.join(", ")
                 ),
                 Some("UnsupportedApiVersion"),
-            ));
+            )));
         }
         Some(_) => {}
     }
     if let Some(r) = fault_status(shared, RequestKind::Transcription, record) {
-        return Err(r);
+        return Err(Box::new(r));
     }
     if let Some(r) = check_auth(shared, req.headers(), query, host, Service::Stt, record) {
-        return Err(r);
+        return Err(Box::new(r));
     }
     if let Err((retry_after, limit)) = shared.transcription_rate.admit(shared.now_ms()) {
         record.note = Some(format!("over {limit} transcription requests per minute"));
-        return Err(transcription::too_many_requests(retry_after, limit));
+        return Err(Box::new(transcription::too_many_requests(retry_after, limit)));
     }
     let content_type = req
         .headers()
@@ -217,7 +217,7 @@ fn admit(
         .to_owned();
     multipart::boundary(&content_type).map_err(|e| {
         record.note = Some(e.clone());
-        error(415, "UnsupportedMediaType", &e, None)
+        Box::new(error(415, "UnsupportedMediaType", &e, None))
     })
 }
 
@@ -240,7 +240,7 @@ pub(crate) async fn handle(
         Ok(b) => b,
         Err(r) => {
             drain(req.into_body(), shared.config.transcription_max_bytes).await;
-            return r;
+            return *r;
         }
     };
     let max_bytes = shared.config.transcription_max_bytes;
