@@ -36,6 +36,9 @@ INFO = _info("AZSPEECH_EMULATOR_INFO")
 # `--form custom-domain --tls`: requests to 127.0.0.1 are its custom domain.
 SECURE = _info("AZSPEECH_TRANSCRIPTION_EMULATOR_INFO")
 SECURE_ENDPOINT = SECURE["endpoint"].replace("http://", "https://", 1)
+# Its first two transcription requests get 429 with Retry-After: 1.
+THROTTLED = _info("AZSPEECH_TRANSCRIPTION_THROTTLED_EMULATOR_INFO")
+WORK = os.environ.get("AZSPEECH_CONFORMANCE_WORK", "")
 
 AVA = "en-US-AvaMultilingualNeural"
 GUY = "en-US-GuyNeural"
@@ -217,3 +220,13 @@ def test_errors_reach_the_caller():
         transcribe(key_client(), audio)
     assert no_definition.value.status_code == 400
     assert "'definition'" in str(no_definition.value)
+
+
+def test_429_with_retry_after_is_retried_by_the_client():
+    text = "Throttled twice, then transcribed."
+    audio = wav_bytes(speak(THROTTLED, AVA, text))
+    result = transcribe(key_client(THROTTLED), audio, locales=["en-US"])
+    assert [p.text for p in result.phrases] == [text]
+    with open(os.path.join(WORK, "transcription-throttled.log"), encoding="utf-8", errors="replace") as handle:
+        answers = [line.rsplit("-> ", 1)[1][:3] for line in handle if "transcriptions:transcribe" in line]
+    assert answers == ["429", "429", "200"], answers
