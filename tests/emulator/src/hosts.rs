@@ -8,6 +8,10 @@
 //! | `{name}.cognitiveservices.azure.{com,us,cn}` | the same paths under `/stt/` | the same paths under `/tts/` | `/sts/v1.0/issueToken` |
 //! | loopback | every regional path above (container paths) | every regional path | `/sts/v1.0/issueToken` |
 //!
+//! Fast and batch transcription (`/speechtotext/transcriptions…`) are served where STS is: the
+//! regional API host, the custom domain (unprefixed) and loopback. Batch result files
+//! (`/storage/transcriptions/…`, "storage" behind a SAS-like signature) are served on every host.
+//!
 //! Sources: usp.md §1.1, §1.2, §8; auth.md §1.2 (custom-domain rule: the service label becomes the
 //! first path segment; custom domains without that prefix answer 404). The identity endpoints
 //! (`/msi/token`, `/metadata/identity/oauth2/token`, `/{tenant}/oauth2/v2.0/token`,

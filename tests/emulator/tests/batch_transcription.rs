@@ -479,8 +479,18 @@ async fn stereo_with_diarization_fails_and_language_identification_reports_local
 #[tokio::test]
 async fn submit_checks_auth_and_quota() {
     let clock = Arc::new(ManualClock::new(1_750_000_000_000));
-    let emulator = start(config().clock(clock.clone()).transcriptions_per_minute(Some(8))).await;
+    let emulator = start(
+        config()
+            .clock(clock.clone())
+            .transcriptions_per_minute(Some(8))
+            .fault(Fault::http_status(503, Some(7), FaultTarget::Transcription).first(1)),
+    )
+    .await;
     let submit_path = format!("/speechtotext/transcriptions:submit?{V}");
+    // Faults apply to batch routes too (and do not count against the quota).
+    let r = call(&emulator, "GET", &format!("/speechtotext/transcriptions?{V}"), None).await;
+    assert_eq!(r.status, 503);
+    assert_eq!(r.headers.get("retry-after").and_then(|v| v.to_str().ok()), Some("7"));
     let good = json!({"displayName": "x", "locale": "en-US", "contentUrls": ["http://127.0.0.1:9/a.wav"],
                       "properties": {"timeToLiveHours": 6}});
     let r = call(&emulator, "POST", "/speechtotext/transcriptions:submit", Some(&good)).await;
