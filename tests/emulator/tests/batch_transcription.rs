@@ -313,6 +313,18 @@ async fn a_job_runs_on_the_clock_and_its_results_are_served_by_sas() {
             .iter()
             .all(|(_, _, credential)| !credential)
     );
+    let sig = url.split("sig=").nth(1).expect("sig");
+    let logged: Vec<_> = emulator
+        .request_log()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/storage/"))
+        .collect();
+    assert!(
+        !logged.is_empty()
+            && logged
+                .iter()
+                .all(|r| !r.query.contains(sig) && r.query.contains("sig=***"))
+    );
 
     // Deleted six hours after it finished.
     clock.advance_secs(6 * 3600);
