@@ -44,6 +44,7 @@ pub mod link;
 pub mod recognition;
 pub mod ssml;
 pub mod synthesis;
+pub mod transcription;
 pub mod usp;
 pub mod wire;
 
