@@ -40,6 +40,7 @@ fn run() -> Result<(), String> {
         "cargo:rustc-env=AZSPEECH_WASMTIME_VERSION={}",
         locked_version(&workspace, "wasmtime")
     );
+    write_contract(&workspace.join("wit"), &out_dir.join("azspeech_contract.wit"))?;
     println!("cargo:rerun-if-env-changed=AZSPEECH_COMPONENT_WASM");
     if let Some(prebuilt) = env::var_os("AZSPEECH_COMPONENT_WASM") {
         let prebuilt = PathBuf::from(prebuilt);
@@ -72,6 +73,28 @@ fn run() -> Result<(), String> {
     write_if_changed(&output, &component)?;
     println!("cargo:rustc-env=AZSPEECH_CORE_MODULE={}", core_module.display());
     Ok(())
+}
+
+/// The WIT contract as one file (what `azspeech component --wit` writes): `azspeech.wit`, then
+/// every other `wit/*.wit` in name order without its (identical) `package` line.
+fn write_contract(wit_dir: &Path, output: &Path) -> Result<(), String> {
+    let read = |path: &Path| fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()));
+    let mut contract = read(&wit_dir.join("azspeech.wit"))?;
+    let mut others: Vec<PathBuf> = fs::read_dir(wit_dir)
+        .map_err(|e| format!("reading {}: {e}", wit_dir.display()))?
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "wit") && !path.ends_with("azspeech.wit"))
+        .collect();
+    others.sort();
+    for path in others {
+        contract.push('\n');
+        for line in read(&path)?.lines().filter(|line| !line.starts_with("package ")) {
+            contract.push_str(line);
+            contract.push('\n');
+        }
+    }
+    write_if_changed(output, contract.as_bytes())
 }
 
 /// The version of `package` recorded in Cargo.lock (part of the artifact cache key).

@@ -107,6 +107,7 @@ pub mod secret;
 pub mod settings_input;
 pub mod speech;
 pub mod subtitles;
+pub mod transcription;
 pub mod transport;
 pub mod voices;
 
@@ -120,8 +121,9 @@ pub use speech::synthesize::SpeechInput;
 /// The core component, built from `component/` by `build.rs`.
 pub const CORE_COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/azspeech_core.wasm"));
 
-/// The WIT contract the core implements, for users of other runtimes (jco, wasmtime-py).
-pub const CORE_WIT: &str = include_str!("../../wit/azspeech.wit");
+/// The WIT contract the core implements, for users of other runtimes (jco, wasmtime-py): every
+/// file of `wit/` as one (built by `build.rs`).
+pub const CORE_WIT: &str = include_str!(concat!(env!("OUT_DIR"), "/azspeech_contract.wit"));
 
 /// The wasmtime version this host embeds (read from Cargo.lock by `build.rs`).
 pub const WASMTIME_VERSION: &str = env!("AZSPEECH_WASMTIME_VERSION");
