@@ -347,6 +347,15 @@ pub struct EmulatorConfig {
     /// Regenerate the primary key (as `az cognitiveservices account keys regenerate` does) once
     /// this many WebSocket upgrades have been accepted (0: at start).
     pub regenerate_primary_key_after_connections: Option<u64>,
+    /// Fast transcription: the largest request body accepted (413 beyond; default 300 MB, the
+    /// quotas page's limit).
+    pub transcription_max_bytes: u64,
+    /// Fast transcription: the longest audio accepted (400 `AudioLengthLimitExceeded` beyond;
+    /// default 2 h).
+    pub transcription_max_duration: Duration,
+    /// Fast and batch transcription requests per minute before 429 with `Retry-After` (default
+    /// 600, the quotas page's; `None`: no quota).
+    pub transcriptions_per_minute: Option<u32>,
     /// Logging verbosity.
     pub verbosity: Verbosity,
     /// The clock for token validity.
@@ -387,6 +396,9 @@ impl Default for EmulatorConfig {
             max_connection: Some(Duration::from_secs(600)),
             max_concurrent_connections: None,
             regenerate_primary_key_after_connections: None,
+            transcription_max_bytes: 300 * 1000 * 1000,
+            transcription_max_duration: Duration::from_secs(2 * 3600),
+            transcriptions_per_minute: Some(600),
             verbosity: Verbosity::Requests,
             clock: Arc::new(SystemClock),
         }
@@ -595,6 +607,24 @@ impl EmulatorConfig {
         self
     }
 
+    /// See [`EmulatorConfig::transcription_max_bytes`].
+    pub fn transcription_max_bytes(mut self, bytes: u64) -> Self {
+        self.transcription_max_bytes = bytes;
+        self
+    }
+
+    /// See [`EmulatorConfig::transcription_max_duration`].
+    pub fn transcription_max_duration(mut self, duration: Duration) -> Self {
+        self.transcription_max_duration = duration;
+        self
+    }
+
+    /// See [`EmulatorConfig::transcriptions_per_minute`].
+    pub fn transcriptions_per_minute(mut self, limit: Option<u32>) -> Self {
+        self.transcriptions_per_minute = limit;
+        self
+    }
+
     /// Legacy (#2890) rejection of raw Entra tokens on custom-domain TTS.
     pub fn reject_raw_entra_for_custom_domain_tts(mut self, reject: bool) -> Self {
         self.reject_raw_entra_for_custom_domain_tts = reject;
@@ -748,6 +778,9 @@ struct ConfigFile {
     max_connection_ms: Option<u64>,
     max_concurrent_connections: Option<u32>,
     regenerate_primary_key_after_connections: Option<u64>,
+    transcription_max_bytes: Option<u64>,
+    transcription_max_duration_secs: Option<u64>,
+    transcriptions_per_minute: Option<u32>,
     verbosity: Option<Verbosity>,
 }
 
@@ -839,6 +872,15 @@ impl ConfigFile {
         }
         if let Some(v) = self.regenerate_primary_key_after_connections {
             c.regenerate_primary_key_after_connections = Some(v);
+        }
+        if let Some(v) = self.transcription_max_bytes {
+            c.transcription_max_bytes = v;
+        }
+        if let Some(v) = self.transcription_max_duration_secs {
+            c.transcription_max_duration = Duration::from_secs(v);
+        }
+        if let Some(v) = self.transcriptions_per_minute {
+            c.transcriptions_per_minute = (v > 0).then_some(v);
         }
         if let Some(v) = self.verbosity {
             c.verbosity = v;

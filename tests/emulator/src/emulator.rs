@@ -19,6 +19,7 @@ use crate::storm::StormBook;
 use crate::synth::{Engine, Rendered};
 use crate::tls::TestPki;
 use crate::tokens::{EntraClaims, StsClaims, TokenService};
+use crate::transcription::RateLimit;
 use crate::voices::Voice;
 use crate::{dsp, server, synth, voices};
 
@@ -65,6 +66,8 @@ pub(crate) struct Shared {
     pub(crate) keys: Keys,
     pub(crate) stats: stats::Counters,
     pub(crate) quota: Quota,
+    /// Fast and batch transcription requests in the last minute.
+    pub(crate) transcription_rate: RateLimit,
     pub(crate) registry: Arc<Registry>,
     pub(crate) engine: Engine,
     pub(crate) voices: Vec<Voice>,
@@ -135,6 +138,7 @@ impl Shared {
                 &words,
                 Source::Synthesized,
                 rendered.locale.as_deref(),
+                rendered.voice.as_deref(),
             )
         {
             tracing::debug!(text = %rendered.text, "synthesized audio has no speech; not registered");
@@ -175,6 +179,7 @@ impl Shared {
                 &sentence_words,
                 Source::Synthesized,
                 rendered.locale.as_deref(),
+                rendered.voice.as_deref(),
             );
         }
     }
@@ -295,6 +300,7 @@ impl Emulator {
             keys,
             stats: stats::Counters::default(),
             quota: Quota::new(config.max_concurrent_connections),
+            transcription_rate: RateLimit::new(config.transcriptions_per_minute),
             config,
             tokens: TokenService::new(),
             log: RequestLog::default(),
@@ -324,7 +330,7 @@ fn register_fixture(registry: &Registry, wav: &[u8], transcript: &str) -> Result
     let wav = dsp::read_wav(wav).map_err(err)?;
     let samples = dsp::resample(&wav.samples, wav.rate, dsp::RATE);
     let words = synth::align(transcript, &samples, dsp::RATE);
-    if registry.register(&samples, transcript, &words, Source::Fixture, None) {
+    if registry.register(&samples, transcript, &words, Source::Fixture, None, None) {
         Ok(())
     } else {
         Err(err(

@@ -97,7 +97,7 @@ impl Fault {
             | FaultAction::Truncated { .. }
                 if matches!(
                     self.target,
-                    FaultTarget::Rest | FaultTarget::Sts | FaultTarget::Identity
+                    FaultTarget::Rest | FaultTarget::Sts | FaultTarget::Identity | FaultTarget::Transcription
                 ) =>
             {
                 Err("mid-stream faults apply to WebSocket targets only (websocket, stt, tts, any)".to_owned())
@@ -227,6 +227,8 @@ pub enum FaultTarget {
     Sts,
     /// Managed-identity and Entra token endpoints.
     Identity,
+    /// Fast and batch transcription REST (`/speechtotext/…`).
+    Transcription,
 }
 
 /// What kind of request is being served (for fault matching).
@@ -238,6 +240,7 @@ pub(crate) enum RequestKind {
     Rest,
     Sts,
     Identity,
+    Transcription,
 }
 
 impl FaultTarget {
@@ -250,6 +253,7 @@ impl FaultTarget {
             FaultTarget::Rest => kind == RequestKind::Rest,
             FaultTarget::Sts => kind == RequestKind::Sts,
             FaultTarget::Identity => kind == RequestKind::Identity,
+            FaultTarget::Transcription => kind == RequestKind::Transcription,
         }
     }
 }

@@ -112,15 +112,30 @@ pub(crate) enum PathMode {
 /// What a request path asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Route {
-    Stt { mode: PathMode, prefixed: bool },
-    TtsWebSocket { prefixed: bool },
-    TtsRest { prefixed: bool },
-    Voices { prefixed: bool },
+    Stt {
+        mode: PathMode,
+        prefixed: bool,
+    },
+    TtsWebSocket {
+        prefixed: bool,
+    },
+    TtsRest {
+        prefixed: bool,
+    },
+    Voices {
+        prefixed: bool,
+    },
     Sts,
+    /// `/speechtotext/transcriptions:transcribe` (fast transcription).
+    FastTranscription,
     MsiToken,
     ImdsToken,
-    EntraToken { tenant: String },
-    OpenIdConfiguration { tenant: String },
+    EntraToken {
+        tenant: String,
+    },
+    OpenIdConfiguration {
+        tenant: String,
+    },
     NotFound,
 }
 
@@ -152,6 +167,9 @@ pub(crate) fn route(path: &str) -> Route {
             prefixed: prefix.is_some(),
         },
         (None, "/sts/v1.0/issueToken" | "/sts/v1.0/issuetoken") => Route::Sts,
+        (None, "/speechtotext/transcriptions:transcribe" | "/speechtotext/transcriptions%3Atranscribe") => {
+            Route::FastTranscription
+        }
         (None, "/msi/token") => Route::MsiToken,
         (None, "/metadata/identity/oauth2/token") => Route::ImdsToken,
         (None, other) => {
@@ -177,7 +195,8 @@ pub(crate) fn serves(form: HostForm, route: &Route) -> bool {
     match route {
         Route::MsiToken | Route::ImdsToken | Route::EntraToken { .. } | Route::OpenIdConfiguration { .. } => true,
         Route::NotFound => false,
-        Route::Sts => matches!(
+        // The REST APIs of speech-to-text live on the API host, unprefixed on a custom domain.
+        Route::Sts | Route::FastTranscription => matches!(
             form,
             HostForm::RegionalApi | HostForm::CustomDomain | HostForm::Loopback
         ),
