@@ -74,7 +74,7 @@ fn message(status: u16, body: &str) -> String {
 
 fn inner_hint(inner: &str) -> Option<&'static str> {
     Some(match inner {
-        "AudioLengthLimitExceeded" | "FileSizeLimitExceeded" | "PayloadTooLarge" => TO_BATCH,
+        "AudioLengthLimitExceeded" | "AudioSizeLimitExceeded" | "FileSizeLimitExceeded" | "PayloadTooLarge" => TO_BATCH,
         "InvalidAudioFormat" | "UnsupportedAudioFormat" => {
             "the audio format is not supported: convert it to WAV, MP3, FLAC or Ogg Opus (e.g. ffmpeg -i in.m4a out.wav)"
         }
