@@ -21,7 +21,7 @@ use crate::tls::TestPki;
 use crate::tokens::{EntraClaims, StsClaims, TokenService};
 use crate::transcription::RateLimit;
 use crate::voices::Voice;
-use crate::{dsp, server, synth, voices};
+use crate::{batch, dsp, server, synth, voices};
 
 /// Why the emulator could not start (or a fixture could not be registered).
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +68,8 @@ pub(crate) struct Shared {
     pub(crate) quota: Quota,
     /// Fast and batch transcription requests in the last minute.
     pub(crate) transcription_rate: RateLimit,
+    /// Batch transcription jobs.
+    pub(crate) batch: batch::Store,
     pub(crate) registry: Arc<Registry>,
     pub(crate) engine: Engine,
     pub(crate) voices: Vec<Voice>,
@@ -301,6 +303,7 @@ impl Emulator {
             stats: stats::Counters::default(),
             quota: Quota::new(config.max_concurrent_connections),
             transcription_rate: RateLimit::new(config.transcriptions_per_minute),
+            batch: batch::Store::new(pki.as_ref().map(|p| p.ca_der.as_slice()), config.batch_fetch_timeout),
             config,
             tokens: TokenService::new(),
             log: RequestLog::default(),

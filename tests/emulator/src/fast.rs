@@ -11,7 +11,7 @@
 //! | `Content-Type: multipart/form-data; boundary=…` | 415 `UnsupportedMediaType` |
 //! | body size ≤ [`EmulatorConfig::transcription_max_bytes`] (300 MB, QUOTA) | 413 `InvalidRequest` / inner `AudioSizeLimitExceeded` (*unconfirmed*: bulk.md §6) |
 //! | well-formed multipart with a `definition` part holding JSON | 400 `InvalidRequest` / `InvalidArgument` |
-//! | an `audio` part (`audioUrl` alone is not emulated) | 400 `InvalidArgument` |
+//! | an `audio` part, or `definition.audioUrl` on loopback (fetched with GET; the `audio` part wins) | 400 `InvalidArgument`; 400 `InvalidRequest` / inner `InvalidAudioUrl` when it cannot be fetched |
 //! | `locales` well formed; `diarization.maxSpeakers` 2–35; `channels` ⊆ {0, 1}, at most 2, no diarization with two channels; `profanityFilterMode` None/Removed/Tags/Masked; no `enhancedMode` (not emulated) | 400 `InvalidArgument` |
 //! | audio: 16-bit PCM WAV (the service takes many more formats; the emulator decodes only this) | 400 `InvalidRequest` / inner `InvalidAudioFormat` |
 //! | duration ≤ [`EmulatorConfig::transcription_max_duration`] (2 h) | 400 `InvalidRequest` / inner `AudioLengthLimitExceeded` (*unconfirmed*) |
@@ -32,6 +32,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::auth::{self, Service};
+use crate::content_fetch::{self, FetchError};
 use crate::emulator::Shared;
 use crate::faults::RequestKind;
 use crate::hosts::HostInfo;
@@ -139,6 +140,94 @@ fn options(definition: &Definition) -> Result<Options, String> {
     })
 }
 
+/// Download `definition.audioUrl` (loopback only, see [`crate::content_fetch`]).
+async fn fetch_audio(shared: &Shared, url: &str, max_bytes: u64) -> Result<Bytes, String> {
+    let parsed = content_fetch::parse(url).map_err(|e| format!("definition.audioUrl is refused: {e}."))?;
+    let limit = usize::try_from(max_bytes).unwrap_or(usize::MAX);
+    match shared
+        .batch
+        .storage_client()
+        .request(Method::GET, &parsed, &[], Bytes::new(), limit)
+        .await
+    {
+        Ok((_, bytes)) => Ok(bytes),
+        Err(FetchError::TooLarge) => Err(format!(
+            "The audio at {} is larger than the {max_bytes} bytes fast transcription accepts.",
+            parsed.without_query()
+        )),
+        Err(e) => Err(format!(
+            "The audio at {} could not be downloaded: {e:?}.",
+            parsed.without_query()
+        )),
+    }
+}
+
+/// The checks before the body is read; the multipart boundary if they pass.
+fn admit(
+    shared: &Shared,
+    req: &Request<Incoming>,
+    host: &HostInfo,
+    query: &[(String, String)],
+    record: &mut RequestRecord,
+) -> Result<String, Response<Body>> {
+    if req.method() != Method::POST {
+        let mut r = error(405, "NotAllowed", "Fast transcription accepts POST only.", None);
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return Err(r);
+    }
+    match auth::query_value(query, "api-version") {
+        None => {
+            record.note = Some("no api-version".to_owned());
+            return Err(error(
+                400,
+                "InvalidRequest",
+                "The api-version query parameter is required (e.g. api-version=2025-10-15).",
+                Some("MissingApiVersion"),
+            ));
+        }
+        Some(v) if !FAST_API_VERSIONS.contains(&v) => {
+            record.note = Some(format!("api-version {v} not supported"));
+            return Err(error(
+                400,
+                "InvalidRequest",
+                &format!(
+                    "The api-version '{v}' is not supported for this operation. Supported versions: {}.",
+                    FAST_API_VERSIONS.join(", ")
+                ),
+                Some("UnsupportedApiVersion"),
+            ));
+        }
+        Some(_) => {}
+    }
+    if let Some(r) = fault_status(shared, RequestKind::Transcription, record) {
+        return Err(r);
+    }
+    if let Some(r) = check_auth(shared, req.headers(), query, host, Service::Stt, record) {
+        return Err(r);
+    }
+    if let Err((retry_after, limit)) = shared.transcription_rate.admit(shared.now_ms()) {
+        record.note = Some(format!("over {limit} transcription requests per minute"));
+        return Err(transcription::too_many_requests(retry_after, limit));
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    multipart::boundary(&content_type).map_err(|e| {
+        record.note = Some(e.clone());
+        error(415, "UnsupportedMediaType", &e, None)
+    })
+}
+
+/// Read and drop a refused request's body (up to `limit` bytes), so that the client, still
+/// sending, gets the answer instead of a reset connection — as the service's front end does.
+async fn drain(body: Incoming, limit: u64) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let _ = Limited::new(body, limit).collect().await;
+}
+
 /// Handle the route.
 pub(crate) async fn handle(
     shared: &Shared,
@@ -147,56 +236,11 @@ pub(crate) async fn handle(
     query: &[(String, String)],
     record: &mut RequestRecord,
 ) -> Response<Body> {
-    if req.method() != Method::POST {
-        let mut r = error(405, "NotAllowed", "Fast transcription accepts POST only.", None);
-        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return r;
-    }
-    match auth::query_value(query, "api-version") {
-        None => {
-            record.note = Some("no api-version".to_owned());
-            return error(
-                400,
-                "InvalidRequest",
-                "The api-version query parameter is required (e.g. api-version=2025-10-15).",
-                Some("MissingApiVersion"),
-            );
-        }
-        Some(v) if !FAST_API_VERSIONS.contains(&v) => {
-            record.note = Some(format!("api-version {v} not supported"));
-            return error(
-                400,
-                "InvalidRequest",
-                &format!(
-                    "The api-version '{v}' is not supported for this operation. Supported versions: {}.",
-                    FAST_API_VERSIONS.join(", ")
-                ),
-                Some("UnsupportedApiVersion"),
-            );
-        }
-        Some(_) => {}
-    }
-    if let Some(r) = fault_status(shared, RequestKind::Transcription, record) {
-        return r;
-    }
-    if let Some(r) = check_auth(shared, req.headers(), query, host, Service::Stt, record) {
-        return r;
-    }
-    if let Err((retry_after, limit)) = shared.transcription_rate.admit(shared.now_ms()) {
-        record.note = Some(format!("over {limit} transcription requests per minute"));
-        return transcription::too_many_requests(retry_after, limit);
-    }
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let boundary = match multipart::boundary(&content_type) {
+    let boundary = match admit(shared, &req, host, query, record) {
         Ok(b) => b,
-        Err(e) => {
-            record.note = Some(e.clone());
-            return error(415, "UnsupportedMediaType", &e, None);
+        Err(r) => {
+            drain(req.into_body(), shared.config.transcription_max_bytes).await;
+            return r;
         }
     };
     let max_bytes = shared.config.transcription_max_bytes;
@@ -257,16 +301,21 @@ pub(crate) async fn handle(
             return invalid(&message);
         }
     };
-    let Some(audio) = parts.iter().find(|p| p.name == "audio") else {
-        record.note = Some("no audio part".to_owned());
-        let message = if definition.audio_url.is_some() {
-            "definition.audioUrl is not supported by the emulator: send the audio as the 'audio' part."
-        } else {
-            "The multipart body has no 'audio' part (and the definition has no audioUrl)."
-        };
-        return invalid(message);
+    let audio = match (parts.iter().find(|p| p.name == "audio"), &definition.audio_url) {
+        (Some(part), _) => part.data.clone(),
+        (None, Some(url)) => match fetch_audio(shared, url, max_bytes).await {
+            Ok(bytes) => bytes,
+            Err(message) => {
+                record.note = Some(message.clone());
+                return error(400, "InvalidRequest", &message, Some("InvalidAudioUrl"));
+            }
+        },
+        (None, None) => {
+            record.note = Some("no audio part".to_owned());
+            return invalid("The multipart body has no 'audio' part (and the definition has no audioUrl).");
+        }
     };
-    let wav = match transcription::decode(&audio.data) {
+    let wav = match transcription::decode(&audio) {
         Ok(w) => w,
         Err(e) => {
             record.note = Some(format!("audio not decodable: {e}"));

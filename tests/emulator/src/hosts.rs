@@ -14,7 +14,9 @@
 //! `/{tenant}/v2.0/.well-known/openid-configuration`) are served on every host: in Azure they
 //! live on other hosts (App Service, IMDS, `login.microsoftonline.com`).
 
+use crate::batch::{self, BatchRoute};
 use crate::config::{Cloud, EmulatorConfig, HostForm};
+use crate::storage;
 
 /// A classified `Host` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +130,10 @@ pub(crate) enum Route {
     Sts,
     /// `/speechtotext/transcriptions:transcribe` (fast transcription).
     FastTranscription,
+    /// `/speechtotext/transcriptions…` (batch transcription).
+    Batch(BatchRoute),
+    /// `/storage/transcriptions/{job}/{file}`: batch results behind a SAS-like URL.
+    StorageResult,
     MsiToken,
     ImdsToken,
     EntraToken {
@@ -172,6 +178,8 @@ pub(crate) fn route(path: &str) -> Route {
         }
         (None, "/msi/token") => Route::MsiToken,
         (None, "/metadata/identity/oauth2/token") => Route::ImdsToken,
+        (None, other) if other.starts_with(storage::PREFIX) => Route::StorageResult,
+        (None, other) if let Some(batch) = batch::route(other) => Route::Batch(batch),
         (None, other) => {
             let segments: Vec<&str> = other.trim_start_matches('/').split('/').collect();
             match segments.as_slice() {
@@ -193,10 +201,14 @@ pub(crate) fn route(path: &str) -> Route {
 /// Whether `form` serves `route` (see the module table). Identity routes are served everywhere.
 pub(crate) fn serves(form: HostForm, route: &Route) -> bool {
     match route {
-        Route::MsiToken | Route::ImdsToken | Route::EntraToken { .. } | Route::OpenIdConfiguration { .. } => true,
+        Route::MsiToken
+        | Route::ImdsToken
+        | Route::EntraToken { .. }
+        | Route::OpenIdConfiguration { .. }
+        | Route::StorageResult => true,
         Route::NotFound => false,
         // The REST APIs of speech-to-text live on the API host, unprefixed on a custom domain.
-        Route::Sts | Route::FastTranscription => matches!(
+        Route::Sts | Route::FastTranscription | Route::Batch(_) => matches!(
             form,
             HostForm::RegionalApi | HostForm::CustomDomain | HostForm::Loopback
         ),

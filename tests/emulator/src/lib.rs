@@ -1,8 +1,11 @@
 #![doc = include_str!("../README.md")]
 
 mod auth;
+mod batch;
 mod clock;
 mod config;
+mod content_fetch;
+mod datetime;
 mod dsp;
 mod emulator;
 mod fast;
@@ -19,6 +22,7 @@ mod recognizer;
 mod server;
 mod ssml;
 mod stats;
+mod storage;
 mod storm;
 mod stt;
 mod synth;

@@ -21,7 +21,7 @@ use crate::formats::{self, Lookup};
 use crate::hosts::{self, HostInfo, Route};
 use crate::log::RequestRecord;
 use crate::storm::Strike;
-use crate::{fast, identity, limits, ssml, stats, stt, tts, ws};
+use crate::{batch, fast, identity, limits, ssml, stats, stt, tts, ws};
 
 pub(crate) type Body = Full<Bytes>;
 
@@ -187,6 +187,10 @@ async fn handle(shared: Arc<Shared>, tls: bool, mut req: Request<Incoming>) -> R
             Route::TtsRest { .. } => tts_rest(&shared, req, &host, &query, &mut record).await,
             Route::Voices { .. } => voices(&shared, &req, &host, &query, &mut record),
             Route::FastTranscription => fast::handle(&shared, req, &host, &query, &mut record).await,
+            Route::Batch(batch_route) => {
+                batch::handle(&shared, req, batch_route, &host, tls, &query, &mut record).await
+            }
+            Route::StorageResult => batch::serve_result(&shared, &req, &path, &query, &mut record),
             Route::MsiToken | Route::ImdsToken | Route::EntraToken { .. } | Route::OpenIdConfiguration { .. } => {
                 if let Some(r) = fault_status(&shared, RequestKind::Identity, &mut record) {
                     r

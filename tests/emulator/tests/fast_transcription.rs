@@ -6,6 +6,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::audio::*;
 use common::*;
 use serde_json::{Value, json};
 
@@ -13,70 +14,6 @@ const PATH: &str = "/speechtotext/transcriptions:transcribe?api-version=2025-10-
 const AVA: &str = "en-US-AvaMultilingualNeural";
 const GUY: &str = "en-US-GuyNeural";
 const KATJA: &str = "de-DE-KatjaNeural";
-
-/// Synthesize `text` with `voice` through TTS REST: 16 kHz mono samples.
-async fn speak(emulator: &RunningEmulator, voice: &str, text: &str) -> Vec<i16> {
-    let locale = &voice[..5];
-    let ssml = format!("<speak version='1.0' xml:lang='{locale}'><voice name='{voice}'>{text}</voice></speak>");
-    let r = http(
-        &Target::loopback(emulator),
-        "POST",
-        "/cognitiveservices/v1",
-        &[
-            ("Ocp-Apim-Subscription-Key", emulator.primary_key()),
-            ("Content-Type", "application/ssml+xml"),
-            ("X-Microsoft-OutputFormat", "raw-16khz-16bit-mono-pcm"),
-        ],
-        ssml.as_bytes(),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.text());
-    r.body
-        .chunks_exact(2)
-        .map(|c| i16::from_le_bytes([c[0], c[1]]))
-        .collect()
-}
-
-/// A 16-bit PCM WAV file of `channels` (all the same length) at 16 kHz.
-fn wav(channels: &[Vec<i16>]) -> Vec<u8> {
-    let frames = channels.iter().map(Vec::len).max().unwrap_or(0);
-    let n = channels.len() as u16;
-    let data_len = (frames * channels.len() * 2) as u32;
-    let mut out = Vec::new();
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&n.to_le_bytes());
-    out.extend_from_slice(&16000u32.to_le_bytes());
-    out.extend_from_slice(&(16000 * 2 * u32::from(n)).to_le_bytes());
-    out.extend_from_slice(&(2 * n).to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    for i in 0..frames {
-        for c in channels {
-            out.extend_from_slice(&c.get(i).copied().unwrap_or(0).to_le_bytes());
-        }
-    }
-    out
-}
-
-fn silence(ms: usize) -> Vec<i16> {
-    vec![0; ms * 16]
-}
-
-/// One after the other, with a second of silence before each.
-fn sequence(parts: &[&[i16]]) -> Vec<i16> {
-    let mut out = Vec::new();
-    for p in parts {
-        out.extend(silence(1000));
-        out.extend_from_slice(p);
-    }
-    out.extend(silence(500));
-    out
-}
 
 const BOUNDARY: &str = "emulator-test-boundary-7e3f";
 
@@ -512,4 +449,49 @@ async fn quota_and_faults_answer_429_with_retry_after() {
     clock.advance_secs(40);
     assert_eq!(transcribe_as(&target, PATH, key, &body).await.status, 200);
     assert_eq!(emulator.stats().throttled, 1);
+}
+
+/// Serve `body` to every request on a loopback port (HTTP/1.0 style: close after the answer).
+async fn serve_once_per_connection(body: Vec<u8>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: audio/wav\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(&body).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn audio_url_is_fetched_from_loopback_only() {
+    let emulator = start(config()).await;
+    let hello = speak(&emulator, AVA, "Fetched by URL.").await;
+    let base = serve_once_per_connection(wav(&[sequence(&[&hello])])).await;
+    let definition = json!({"audioUrl": format!("{base}/clip.wav?sig=secret"), "locales": ["en-US"]});
+    let body = multipart(&[("definition", None, definition.to_string().as_bytes())]);
+    let key = ("Ocp-Apim-Subscription-Key", emulator.primary_key());
+    let r = transcribe_as(&Target::loopback(&emulator), PATH, key, &body).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(texts(&r.json()), ["Fetched by URL."]);
+    let remote = json!({"audioUrl": "https://example.com/clip.wav?sig=secret"});
+    let body = multipart(&[("definition", None, remote.to_string().as_bytes())]);
+    let r = transcribe_as(&Target::loopback(&emulator), PATH, key, &body).await;
+    assert_eq!(code(&r), (400, "InvalidRequest".into(), "InvalidAudioUrl".into()));
+    assert!(
+        r.text().contains("loopback") && !r.text().contains("secret"),
+        "{}",
+        r.text()
+    );
 }
