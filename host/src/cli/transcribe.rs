@@ -181,16 +181,17 @@ fn failure(error: azspeech_host::Error) -> SetupFailure {
 
 /// Print every phrase. Locales are labelled only with language identification (several
 /// `--locale`s): with one, every phrase has it; with none, the service transcribes as it hears.
+/// Channels are labelled only when the phrases are on more than one (batch results always name
+/// channel 0 of a mono file).
 fn print(printer: &mut Printer, result: &TranscriptionResult, show_language: bool) {
+    let channels: std::collections::BTreeSet<u32> = result.phrases.iter().filter_map(|p| p.channel).collect();
+    let show_channel = channels.len() > 1;
     for phrase in &result.phrases {
-        if show_language {
-            printer.transcribed(phrase);
-        } else {
-            printer.transcribed(&TranscribedPhrase {
-                locale: None,
-                ..phrase.clone()
-            });
-        }
+        printer.transcribed(&TranscribedPhrase {
+            locale: phrase.locale.clone().filter(|_| show_language),
+            channel: phrase.channel.filter(|_| show_channel),
+            ..phrase.clone()
+        });
     }
     printer.finish();
 }
