@@ -109,6 +109,7 @@ pub mod secret;
 pub mod settings_input;
 pub mod speech;
 pub mod subtitles;
+pub mod transcription;
 pub mod transport;
 pub mod voices;
 
