@@ -3,7 +3,7 @@
 
 use crate::Core;
 use crate::bindings::exports::azspeech::core::{
-    config, connection, failures, link, messages, proxy, reachability, recognition, synthesis, types,
+    config, connection, failures, link, messages, proxy, reachability, recognition, synthesis, transcription, types,
 };
 use crate::diagnostics::install_panic_hook;
 
@@ -235,5 +235,81 @@ impl synthesis::GuestSynthesizer for crate::synthesis::Synthesizer {
 
     fn is_done(&self) -> bool {
         Self::is_done(self)
+    }
+}
+
+impl transcription::Guest for Core {
+    fn plan(
+        settings: config::Settings,
+        call: transcription::TranscriptionCall,
+        ids: connection::RequestIds,
+    ) -> Result<connection::ConnectionPlan, types::ConfigError> {
+        install_panic_hook();
+        crate::transcription::plan(&settings, &call, &ids)
+    }
+
+    fn definition(options: transcription::TranscriptionOptions) -> Result<String, types::SpeechError> {
+        install_panic_hook();
+        crate::transcription::definition::fast(&options)
+    }
+
+    fn check_upload(upload: transcription::Upload) -> Result<(), types::SpeechError> {
+        install_panic_hook();
+        crate::transcription::errors::check_upload(&upload)
+    }
+
+    fn submit_body(request: transcription::BatchRequest) -> Result<String, types::SpeechError> {
+        install_panic_hook();
+        crate::transcription::definition::submit(&request)
+    }
+
+    fn parse_result(body: String) -> Result<transcription::TranscriptionResult, types::SpeechError> {
+        install_panic_hook();
+        crate::transcription::results::fast(&body)
+    }
+
+    fn parse_batch_result(body: String) -> Result<transcription::TranscriptionResult, types::SpeechError> {
+        install_panic_hook();
+        crate::transcription::results::batch(&body)
+    }
+
+    fn parse_job(body: String) -> Result<transcription::BatchJob, types::SpeechError> {
+        install_panic_hook();
+        crate::transcription::jobs::parse_job(&body)
+    }
+
+    fn parse_jobs(body: String) -> Result<transcription::JobPage, types::SpeechError> {
+        install_panic_hook();
+        crate::transcription::jobs::parse_jobs(&body)
+    }
+
+    fn parse_files(body: String) -> Result<transcription::FilePage, types::SpeechError> {
+        install_panic_hook();
+        crate::transcription::jobs::parse_files(&body)
+    }
+
+    fn parse_report(body: String) -> Result<Vec<transcription::ReportEntry>, types::SpeechError> {
+        install_panic_hook();
+        crate::transcription::jobs::parse_report(&body)
+    }
+
+    fn classify(
+        settings: config::Settings,
+        status: u16,
+        retry_after: Option<String>,
+        body: String,
+    ) -> types::SpeechError {
+        install_panic_hook();
+        crate::transcription::errors::classify(&settings, status, retry_after.as_deref(), &body)
+    }
+
+    fn retry_delay(error: types::SpeechError, retry_after: Option<String>, attempt: u32) -> Option<u64> {
+        install_panic_hook();
+        crate::transcription::errors::retry_delay(&error, retry_after.as_deref(), attempt)
+    }
+
+    fn poll_delay(retry_after: Option<String>) -> u64 {
+        install_panic_hook();
+        crate::transcription::errors::poll_delay(retry_after.as_deref())
     }
 }

@@ -46,6 +46,7 @@ pub mod reachability;
 pub mod recognition;
 pub mod ssml;
 pub mod synthesis;
+pub mod transcription;
 pub mod usp;
 pub mod wire;
 

@@ -43,6 +43,10 @@ pub use bindings::exports::azspeech::core::synthesis::{
     AudioEncoding, Bookmark, Boundary, FormatInfo, RequestRestart, SynthesisEvent, SynthesisOptions, SynthesisSummary,
     Viseme,
 };
+pub use bindings::exports::azspeech::core::transcription::{
+    BatchJob, BatchRequest, CombinedText, FileKind, FilePage, JobFile, JobPage, JobStatus, ProfanityMode, ReportEntry,
+    TranscribedPhrase, TranscribedWord, TranscriptionCall, TranscriptionOptions, TranscriptionResult, Upload,
+};
 pub use bindings::exports::azspeech::core::types::{
     AuthMode, Cloud, ConfigError, ConfigErrorCode, CredentialSource, EndpointKind, FailureDetail, Finding, Level,
     SpeechError, ThrottleDetail,
@@ -393,6 +397,141 @@ impl CoreInstance {
             .azspeech_core_synthesis()
             .call_split_text(&mut self.store, text, max_chars)
             .map_err(trap("synthesis.split-text"))
+    }
+
+    /// `transcription.plan`.
+    pub fn transcription_plan(
+        &mut self,
+        settings: &Settings,
+        call: &TranscriptionCall,
+        ids: &RequestIds,
+    ) -> Result<Result<ConnectionPlan, ConfigError>, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_plan(&mut self.store, settings, call, ids)
+            .map_err(trap("transcription.plan"))
+    }
+
+    /// `transcription.definition`.
+    pub fn transcription_definition(
+        &mut self,
+        options: &TranscriptionOptions,
+    ) -> Result<Result<String, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_definition(&mut self.store, options)
+            .map_err(trap("transcription.definition"))
+    }
+
+    /// `transcription.check-upload`.
+    pub fn transcription_check_upload(&mut self, upload: Upload) -> Result<Result<(), SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_check_upload(&mut self.store, upload)
+            .map_err(trap("transcription.check-upload"))
+    }
+
+    /// `transcription.submit-body`.
+    pub fn transcription_submit_body(
+        &mut self,
+        request: &BatchRequest,
+    ) -> Result<Result<String, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_submit_body(&mut self.store, request)
+            .map_err(trap("transcription.submit-body"))
+    }
+
+    /// `transcription.parse-result`.
+    pub fn transcription_parse_result(
+        &mut self,
+        body: &str,
+    ) -> Result<Result<TranscriptionResult, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_parse_result(&mut self.store, body)
+            .map_err(trap("transcription.parse-result"))
+    }
+
+    /// `transcription.parse-batch-result`.
+    pub fn transcription_parse_batch_result(
+        &mut self,
+        body: &str,
+    ) -> Result<Result<TranscriptionResult, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_parse_batch_result(&mut self.store, body)
+            .map_err(trap("transcription.parse-batch-result"))
+    }
+
+    /// `transcription.parse-job`.
+    pub fn transcription_parse_job(&mut self, body: &str) -> Result<Result<BatchJob, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_parse_job(&mut self.store, body)
+            .map_err(trap("transcription.parse-job"))
+    }
+
+    /// `transcription.parse-jobs`.
+    pub fn transcription_parse_jobs(&mut self, body: &str) -> Result<Result<JobPage, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_parse_jobs(&mut self.store, body)
+            .map_err(trap("transcription.parse-jobs"))
+    }
+
+    /// `transcription.parse-files`.
+    pub fn transcription_parse_files(&mut self, body: &str) -> Result<Result<FilePage, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_parse_files(&mut self.store, body)
+            .map_err(trap("transcription.parse-files"))
+    }
+
+    /// `transcription.parse-report`.
+    pub fn transcription_parse_report(
+        &mut self,
+        body: &str,
+    ) -> Result<Result<Vec<ReportEntry>, SpeechError>, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_parse_report(&mut self.store, body)
+            .map_err(trap("transcription.parse-report"))
+    }
+
+    /// `transcription.classify`.
+    pub fn transcription_classify(
+        &mut self,
+        settings: &Settings,
+        status: u16,
+        retry_after: Option<&str>,
+        body: &str,
+    ) -> Result<SpeechError, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_classify(&mut self.store, settings, status, retry_after, body)
+            .map_err(trap("transcription.classify"))
+    }
+
+    /// `transcription.retry-delay`.
+    pub fn transcription_retry_delay(
+        &mut self,
+        error: &SpeechError,
+        retry_after: Option<&str>,
+        attempt: u32,
+    ) -> Result<Option<u64>, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_retry_delay(&mut self.store, error, retry_after, attempt)
+            .map_err(trap("transcription.retry-delay"))
+    }
+
+    /// `transcription.poll-delay`.
+    pub fn transcription_poll_delay(&mut self, retry_after: Option<&str>) -> Result<u64, CoreError> {
+        self.core
+            .azspeech_core_transcription()
+            .call_poll_delay(&mut self.store, retry_after)
+            .map_err(trap("transcription.poll-delay"))
     }
 
     /// Drop a session resource inside the guest.

@@ -110,6 +110,7 @@ pub mod settings_input;
 pub mod speech;
 pub mod spoken_words;
 pub mod subtitles;
+pub mod transcription;
 pub mod transport;
 pub mod voices;
 

@@ -73,6 +73,7 @@ fn the_core_component_exports_its_whole_world() {
         "failures",
         "proxy",
         "reachability",
+        "transcription",
     ] {
         let name = format!("azspeech:core/{interface}@0.1.0");
         assert!(exports.contains(&name), "{name} is not exported; exports: {exports:?}");

@@ -177,3 +177,82 @@ fn successful_sessions_against_the_emulator_never_print_the_key() {
     assert_clean(&rejected);
     runtime.block_on(emulator.shutdown());
 }
+
+/// Fast and batch transcription at trace level against the emulator with the sentinel keys and a
+/// loopback storage server whose SAS signature is a sentinel too: neither the keys nor the `sig`
+/// appear anywhere, in success or failure.
+#[test]
+fn transcription_and_sas_signatures_never_print() {
+    const SIG: &str = "sentinelSIGq8Q%2Bzz%3D";
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("rt");
+    let fixtures = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/audio");
+    let source = fixtures.join("source.wav");
+    let transcript = std::fs::read_to_string(fixtures.join("transcript.txt")).expect("transcript");
+    let config = azspeech_emulator::EmulatorConfig::new()
+        .verbosity(azspeech_emulator::Verbosity::Quiet)
+        .keys(KEY, SECONDARY_KEY)
+        .fixture_file(source.clone(), transcript.trim().to_owned())
+        .batch_timing(
+            std::time::Duration::from_millis(200),
+            std::time::Duration::from_millis(200),
+        );
+    let emulator = runtime
+        .block_on(azspeech_emulator::Emulator::start(config))
+        .expect("emulator");
+    let env: Vec<(&str, String)> = emulator
+        .env_vars()
+        .into_iter()
+        .filter(|(name, _)| name == "SPEECH_ENDPOINT")
+        .map(|(_, value)| ("SPEECH_ENDPOINT", value))
+        .chain([("SPEECH_KEY", KEY.to_owned())])
+        .collect();
+    let clean = |run: &Run| {
+        assert_clean(run);
+        assert!(
+            !run.stdout.contains("sentinelSIG") && !run.stderr.contains("sentinelSIG"),
+            "the SAS signature leaked from `azspeech {}`\n{}\n{}",
+            run.args.join(" "),
+            run.stdout,
+            run.stderr
+        );
+    };
+    let source = source.to_str().expect("utf8");
+    let fast = run(&env, &["transcribe", source]);
+    assert_eq!(fast.code, Some(0), "{}", fast.stderr);
+    assert!(fast.stderr.contains("TRACE"), "the most verbose level really is on");
+    clean(&fast);
+
+    let storage = common::storage::Storage::start(SIG, "/public/");
+    storage.put("/audio/source.wav", std::fs::read(source).expect("read"));
+    let url = storage.sas_url("/audio/source.wav", "r");
+    let submit = run(&env, &["batch", "submit", &url, "--wait"]);
+    assert_eq!(submit.code, Some(0), "{}", submit.stderr);
+    clean(&submit);
+    let id = submit.stdout.trim().to_owned();
+    let out = tempfile::tempdir().expect("tempdir");
+    let results = run(
+        &env,
+        &["batch", "results", &id, "-o", out.path().to_str().expect("utf8")],
+    );
+    assert_eq!(results.code, Some(0), "{}", results.stderr);
+    clean(&results);
+    // Refusals and failures that name the URL: an insecure URL, an unreachable service.
+    let insecure = run(
+        &env,
+        &["batch", "submit", &format!("http://example.com/a.wav?sp=r&sig={SIG}")],
+    );
+    assert_eq!(insecure.code, Some(5), "{}", insecure.stderr);
+    clean(&insecure);
+    let closed = vec![
+        ("SPEECH_ENDPOINT", format!("http://127.0.0.1:{}", closed_port())),
+        ("SPEECH_KEY", KEY.to_owned()),
+    ];
+    let unreachable = run(&closed, &["batch", "submit", "--container", &url]);
+    assert_eq!(unreachable.code, Some(4), "{}", unreachable.stderr);
+    clean(&unreachable);
+    runtime.block_on(emulator.shutdown());
+}

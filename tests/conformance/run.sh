@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Conformance: the official Microsoft Speech SDK for Python (azure-cognitiveservices-speech,
-# from PyPI) against the azspeech emulator. If the real SDK cannot talk to the emulator, the
+# from PyPI) and the official fast-transcription client (azure-ai-transcription) against the
+# azspeech emulator. If the real SDK cannot talk to the emulator, the
 # emulator is wrong.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -44,11 +45,18 @@ printf '[{"action": {"http-status": {"status": 429, "retry_after_secs": 1}}}]\n'
 start throttled --faults "$work/faults-429.json"
 # Connections that live three seconds, as the service's ten minutes would for a long file.
 start limited --max-connection-secs 3
+# Fast transcription with Entra: the custom-domain form over TLS (azure-core sends bearer tokens
+# over https only).
+start transcription --form custom-domain --tls --ca-file "$work/transcription-ca.pem"
+printf '[{"action": {"http-status": {"status": 429, "retry_after_secs": 1}}, "target": "transcription", "first": 2}]\n' > "$work/faults-transcription-429.json"
+start transcription-throttled --faults "$work/faults-transcription-429.json"
 
 export AZSPEECH_EMULATOR_INFO="$work/main.json"
 export AZSPEECH_THROTTLED_EMULATOR_INFO="$work/throttled.json"
 export AZSPEECH_LIMITED_EMULATOR_INFO="$work/limited.json"
 export AZSPEECH_CUSTOM_DOMAIN_EMULATOR_INFO="$work/custom.json"
+export AZSPEECH_TRANSCRIPTION_EMULATOR_INFO="$work/transcription.json"
+export AZSPEECH_TRANSCRIPTION_THROTTLED_EMULATOR_INFO="$work/transcription-throttled.json"
 export AZSPEECH_CONFORMANCE_WORK="$work"
 cd "$here"
-"$venv/bin/python" -m pytest -q -p no:cacheprovider test_sdk_conformance.py
+"$venv/bin/python" -m pytest -q -p no:cacheprovider test_sdk_conformance.py test_transcription_conformance.py

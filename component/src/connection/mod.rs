@@ -56,7 +56,7 @@ pub fn plan(settings: &Settings, kind: RequestKind, ids: &RequestIds) -> Result<
 
 /// `X-ConnectionId` must be 32 hex digits (a UUID without dashes); anything else could smuggle
 /// characters into a header.
-fn check_connection_id(id: &str) -> Result<(), ConfigError> {
+pub fn check_connection_id(id: &str) -> Result<(), ConfigError> {
     if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(());
     }

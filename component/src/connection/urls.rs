@@ -116,7 +116,8 @@ pub fn with_query(url: &str, name: &str, value: &str) -> String {
     format!("{url}{separator}{name}={}", percent_encode(value))
 }
 
-fn authority(host: &str, port: Option<u16>) -> String {
+/// `host[:port]`.
+pub fn authority(host: &str, port: Option<u16>) -> String {
     match port {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),

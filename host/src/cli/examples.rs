@@ -14,6 +14,26 @@ pub(crate) const STT: &str = "Examples:
   azspeech stt interview.wav --languages en-US,de-DE,fr-FR --lid-mode continuous
   azspeech stt --mic --once";
 
+/// `azspeech transcribe`.
+pub(crate) const TRANSCRIBE: &str = "Examples:
+  azspeech transcribe meeting.wav --diarize --max-speakers 4
+  azspeech transcribe calls/*.wav -j 4 -o transcripts --format all
+  azspeech transcribe stereo-call.wav --channels 0,1 --format json
+  azspeech transcribe interview.mp3 --locale en-US --locale de-DE --format srt > interview.srt
+
+Files over fast transcription's limits (300 MB, 2 hours) need batch transcription: see `azspeech batch`.";
+
+/// `azspeech batch`.
+pub(crate) const BATCH: &str = "Examples:
+  azspeech batch submit https://acct.blob.core.windows.net/audio/call1.wav --locale en-US --diarize
+  azspeech batch submit --container 'https://acct.blob.core.windows.net/audio?sp=rl&sig=...'
+  azspeech batch wait 0f7a6c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b
+  azspeech batch results 0f7a6c1e-2b3d-4e5f-8a9b-0c1d2e3f4a5b -o transcripts --format srt
+  azspeech batch list
+
+SAS URLs are secrets: their sig is never printed or logged, and result files are fetched from
+storage without the Speech key or token.";
+
 /// `azspeech voices`.
 pub(crate) const VOICES: &str = "Examples:
   azspeech voices --locale de-DE

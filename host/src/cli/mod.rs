@@ -1,6 +1,7 @@
 //! The `azspeech` command line: argument parsing and dispatch to one module per subcommand.
 
 mod batch;
+mod batch_jobs;
 mod component_export;
 mod config;
 mod context;
@@ -16,6 +17,7 @@ mod proxy_routes;
 mod shell;
 mod stt;
 mod token;
+mod transcribe;
 mod transcript;
 mod tts;
 mod voices;
@@ -187,6 +189,12 @@ pub(crate) enum Command {
     /// Recognize speech in audio files (WAV, FLAC, MP3, AAC/M4A, Ogg), stdin or (--mic) a microphone; text, JSON, SRT or WebVTT.
     #[command(after_help = examples::STT)]
     Stt(stt::SttArgs),
+    /// Transcribe audio files with fast transcription (much faster than real time): speakers, channels, text, JSON, SRT or WebVTT.
+    #[command(after_help = examples::TRANSCRIBE)]
+    Transcribe(transcribe::TranscribeArgs),
+    /// Batch transcription of audio in storage, on Azure's fleet: submit, status, wait, results, list, delete.
+    #[command(after_help = examples::BATCH)]
+    Batch(batch_jobs::BatchArgs),
     /// List the voices of the configured resource (regional or custom-domain endpoint).
     #[command(after_help = examples::VOICES)]
     Voices(voices::VoicesArgs),
@@ -263,6 +271,8 @@ pub(crate) fn main() -> ExitCode {
         Command::Voices(args) => voices::run(args),
         Command::Tts(args) => tts::run(args),
         Command::Stt(args) => stt::run(args),
+        Command::Transcribe(args) => transcribe::run(args),
+        Command::Batch(args) => batch_jobs::run(args),
         #[cfg(feature = "emulator")]
         Command::Emulator(args) => emulator::run(args),
         #[cfg(feature = "emulator")]

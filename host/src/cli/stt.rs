@@ -157,7 +157,7 @@ fn open_file(path: &Path) -> Result<(PcmSource, u64), SetupFailure> {
 }
 
 /// Where an input's results in `format` go: DIR/STEM.EXT, or beside the input.
-fn output_path(input: &Path, dir: Option<&Path>, format: SttFormat) -> PathBuf {
+pub(super) fn output_path(input: &Path, dir: Option<&Path>, format: SttFormat) -> PathBuf {
     let stem = match input.file_stem() {
         Some(stem) if input != Path::new("-") => stem.to_owned(),
         _ => "stdin".into(),

@@ -6,7 +6,9 @@ use std::io::Write;
 use clap::ValueEnum;
 use serde_json::json;
 
-use azspeech_host::core_runtime::{PhraseResult, RecognitionEvent, RecognitionStatus};
+use azspeech_host::core_runtime::{
+    Alternative, PhraseResult, RecognitionEvent, RecognitionStatus, RecognizedWord, TranscribedPhrase,
+};
 use azspeech_host::subtitles::{self, TimedWord};
 
 /// How results are printed.
@@ -124,10 +126,52 @@ impl Printer {
         if phrase.status != RecognitionStatus::Success {
             return;
         }
+        self.phrase(phrase, Labels::default());
+    }
+
+    /// Print a phrase of a fast or batch transcription, labelled with its speaker and channel.
+    pub(crate) fn transcribed(&mut self, phrase: &TranscribedPhrase) {
+        let words = phrase
+            .words
+            .iter()
+            .map(|w| RecognizedWord {
+                word: w.text.clone(),
+                offset: w.offset,
+                duration: w.duration,
+                confidence: None,
+            })
+            .collect();
+        let result = PhraseResult {
+            status: RecognitionStatus::Success,
+            text: phrase.text.clone(),
+            offset: phrase.offset,
+            duration: phrase.duration,
+            alternatives: vec![Alternative {
+                // Through its shortest decimal form, so 0.98 stays 0.98 (not 0.9800000190734863).
+                confidence: phrase.confidence.to_string().parse().unwrap_or_default(),
+                lexical: phrase.text.clone(),
+                itn: String::new(),
+                masked_itn: String::new(),
+                display: phrase.text.clone(),
+                words,
+            }],
+            language: phrase.locale.clone(),
+        };
+        self.phrase(
+            &result,
+            Labels {
+                speaker: phrase.speaker,
+                channel: phrase.channel,
+            },
+        );
+    }
+
+    fn phrase(&mut self, phrase: &PhraseResult, labels: Labels) {
         let language = phrase.language.as_deref().map(shown_language);
+        let prefix = format!("{}{}", language_prefix(language.as_deref()), labels.prefix());
         match self.format {
-            SttFormat::Text => self.write(&format!("{}{}\n", language_prefix(language.as_deref()), phrase.text)),
-            SttFormat::Json => self.write(&format!("{}\n", phrase_json(phrase))),
+            SttFormat::Text => self.write(&format!("{prefix}{}\n", phrase.text)),
+            SttFormat::Json => self.write(&format!("{}\n", phrase_json(phrase, labels))),
             SttFormat::Srt | SttFormat::Vtt => {
                 let cues = subtitles::cues(&phrase_words(phrase));
                 let mut text = String::new();
@@ -135,12 +179,18 @@ impl Printer {
                     self.cue_index += 1;
                     text.push_str(&match self.format {
                         SttFormat::Srt => {
-                            cue.text.insert_str(0, &language_prefix(language.as_deref()));
+                            cue.text.insert_str(0, &prefix);
                             subtitles::srt_cue(self.cue_index, &cue)
                         }
                         _ => {
                             if let Some(language) = &language {
                                 cue.text = format!("<lang {language}>{}</lang>", cue.text);
+                            }
+                            if let Some(speaker) = labels.speaker {
+                                cue.text = format!("<v Speaker {speaker}>{}", cue.text);
+                            }
+                            if let Some(channel) = labels.channel {
+                                cue.text = format!("[channel {channel}] {}", cue.text);
                             }
                             subtitles::vtt_cue(&cue)
                         }
@@ -153,6 +203,23 @@ impl Printer {
 
     /// The end of the results.
     pub(crate) fn finish(&mut self) {}
+}
+
+/// Who said a transcribed phrase, on which channel. Text and SRT prefix each phrase (cue) with
+/// `[channel 1] ` and `Speaker 2: `; WebVTT uses the standard voice span `<v Speaker 2>`; JSON has
+/// `speaker` and `channel` fields. Recognition phrases have neither.
+#[derive(Debug, Clone, Copy, Default)]
+struct Labels {
+    speaker: Option<u32>,
+    channel: Option<u32>,
+}
+
+impl Labels {
+    fn prefix(self) -> String {
+        let channel = self.channel.map(|c| format!("[channel {c}] ")).unwrap_or_default();
+        let speaker = self.speaker.map(|s| format!("Speaker {s}: ")).unwrap_or_default();
+        format!("{channel}{speaker}")
+    }
 }
 
 /// How an identified language is labelled: text and SRT prefix each phrase (each cue) with
@@ -196,7 +263,7 @@ fn phrase_words(phrase: &PhraseResult) -> Vec<TimedWord<'_>> {
     }
 }
 
-fn phrase_json(phrase: &PhraseResult) -> serde_json::Value {
+fn phrase_json(phrase: &PhraseResult, labels: Labels) -> serde_json::Value {
     let best = phrase.alternatives.first();
     let mut value = json!({
         "text": phrase.text,
@@ -213,6 +280,13 @@ fn phrase_json(phrase: &PhraseResult) -> serde_json::Value {
     // Only with language identification (`--languages`): plain runs keep their shape.
     if let Some(language) = phrase.language.as_deref() {
         value["language"] = json!(shown_language(language));
+    }
+    // Only for transcriptions with diarization / channel separation.
+    if let Some(speaker) = labels.speaker {
+        value["speaker"] = json!(speaker);
+    }
+    if let Some(channel) = labels.channel {
+        value["channel"] = json!(channel);
     }
     value
 }

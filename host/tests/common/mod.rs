@@ -5,6 +5,7 @@
 
 pub mod audio;
 pub mod emulator;
+pub mod storage;
 
 use std::net::TcpListener;
 use std::path::Path;

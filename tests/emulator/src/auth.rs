@@ -412,14 +412,16 @@ impl Checker<'_> {
     }
 }
 
-/// Replace secret query values (keys, tokens, client secrets and assertions) by `***`.
+/// Replace secret query values (keys, tokens, client secrets and assertions, SAS signatures) by
+/// `***`.
 pub(crate) fn redact_query(query: Option<&str>) -> String {
-    const SECRET: [&str; 5] = [
+    const SECRET: [&str; 6] = [
         "ocp-apim-subscription-key",
         "authorization",
         "client_secret",
         "client_assertion",
         "access_token",
+        "sig",
     ];
     query
         .unwrap_or("")
@@ -446,9 +448,9 @@ mod tests {
         assert_eq!(query_value(&q, "x"), Some("%zz y"));
         assert_eq!(
             redact_query(Some(
-                "language=en-US&Ocp-Apim-Subscription-Key=secret&Authorization=Bearer%20t"
+                "language=en-US&Ocp-Apim-Subscription-Key=secret&Authorization=Bearer%20t&se=x&sig=s"
             )),
-            "language=en-US&Ocp-Apim-Subscription-Key=***&Authorization=***"
+            "language=en-US&Ocp-Apim-Subscription-Key=***&Authorization=***&se=x&sig=***"
         );
     }
 }

@@ -347,6 +347,23 @@ pub struct EmulatorConfig {
     /// Regenerate the primary key (as `az cognitiveservices account keys regenerate` does) once
     /// this many WebSocket upgrades have been accepted (0: at start).
     pub regenerate_primary_key_after_connections: Option<u64>,
+    /// Fast transcription: the largest request body accepted (413 beyond; default 300 MB, the
+    /// quotas page's limit).
+    pub transcription_max_bytes: u64,
+    /// Fast transcription: the longest audio accepted (400 `AudioLengthLimitExceeded` beyond;
+    /// default 2 h).
+    pub transcription_max_duration: Duration,
+    /// Fast and batch transcription requests per minute before 429 with `Retry-After` (default
+    /// 600, the quotas page's; `None`: no quota).
+    pub transcriptions_per_minute: Option<u32>,
+    /// Batch transcription: how long a job stays `NotStarted` (default 1 s).
+    pub batch_queue_time: Duration,
+    /// Batch transcription: how long a job is `Running` at least (default 1 s; longer if its
+    /// audio takes longer to fetch and transcribe).
+    pub batch_processing_time: Duration,
+    /// Batch transcription: how long a download from (or upload to) storage may take before the
+    /// input fails with `Timeout` (default 30 s; the service gives about 20 minutes).
+    pub batch_fetch_timeout: Duration,
     /// Logging verbosity.
     pub verbosity: Verbosity,
     /// The clock for token validity.
@@ -387,6 +404,12 @@ impl Default for EmulatorConfig {
             max_connection: Some(Duration::from_secs(600)),
             max_concurrent_connections: None,
             regenerate_primary_key_after_connections: None,
+            transcription_max_bytes: 300 * 1000 * 1000,
+            transcription_max_duration: Duration::from_secs(2 * 3600),
+            transcriptions_per_minute: Some(600),
+            batch_queue_time: Duration::from_secs(1),
+            batch_processing_time: Duration::from_secs(1),
+            batch_fetch_timeout: Duration::from_secs(30),
             verbosity: Verbosity::Requests,
             clock: Arc::new(SystemClock),
         }
@@ -595,6 +618,37 @@ impl EmulatorConfig {
         self
     }
 
+    /// See [`EmulatorConfig::transcription_max_bytes`].
+    pub fn transcription_max_bytes(mut self, bytes: u64) -> Self {
+        self.transcription_max_bytes = bytes;
+        self
+    }
+
+    /// See [`EmulatorConfig::transcription_max_duration`].
+    pub fn transcription_max_duration(mut self, duration: Duration) -> Self {
+        self.transcription_max_duration = duration;
+        self
+    }
+
+    /// See [`EmulatorConfig::batch_queue_time`] and [`EmulatorConfig::batch_processing_time`].
+    pub fn batch_timing(mut self, queue: Duration, processing: Duration) -> Self {
+        self.batch_queue_time = queue;
+        self.batch_processing_time = processing;
+        self
+    }
+
+    /// See [`EmulatorConfig::batch_fetch_timeout`].
+    pub fn batch_fetch_timeout(mut self, timeout: Duration) -> Self {
+        self.batch_fetch_timeout = timeout;
+        self
+    }
+
+    /// See [`EmulatorConfig::transcriptions_per_minute`].
+    pub fn transcriptions_per_minute(mut self, limit: Option<u32>) -> Self {
+        self.transcriptions_per_minute = limit;
+        self
+    }
+
     /// Legacy (#2890) rejection of raw Entra tokens on custom-domain TTS.
     pub fn reject_raw_entra_for_custom_domain_tts(mut self, reject: bool) -> Self {
         self.reject_raw_entra_for_custom_domain_tts = reject;
@@ -748,6 +802,12 @@ struct ConfigFile {
     max_connection_ms: Option<u64>,
     max_concurrent_connections: Option<u32>,
     regenerate_primary_key_after_connections: Option<u64>,
+    transcription_max_bytes: Option<u64>,
+    transcription_max_duration_secs: Option<u64>,
+    transcriptions_per_minute: Option<u32>,
+    batch_queue_ms: Option<u64>,
+    batch_processing_ms: Option<u64>,
+    batch_fetch_timeout_ms: Option<u64>,
     verbosity: Option<Verbosity>,
 }
 
@@ -839,6 +899,24 @@ impl ConfigFile {
         }
         if let Some(v) = self.regenerate_primary_key_after_connections {
             c.regenerate_primary_key_after_connections = Some(v);
+        }
+        if let Some(v) = self.transcription_max_bytes {
+            c.transcription_max_bytes = v;
+        }
+        if let Some(v) = self.transcription_max_duration_secs {
+            c.transcription_max_duration = Duration::from_secs(v);
+        }
+        if let Some(v) = self.transcriptions_per_minute {
+            c.transcriptions_per_minute = (v > 0).then_some(v);
+        }
+        if let Some(v) = self.batch_queue_ms {
+            c.batch_queue_time = Duration::from_millis(v);
+        }
+        if let Some(v) = self.batch_processing_ms {
+            c.batch_processing_time = Duration::from_millis(v);
+        }
+        if let Some(v) = self.batch_fetch_timeout_ms {
+            c.batch_fetch_timeout = Duration::from_millis(v);
         }
         if let Some(v) = self.verbosity {
             c.verbosity = v;

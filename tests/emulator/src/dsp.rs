@@ -221,8 +221,33 @@ pub(crate) struct Wav {
 }
 
 /// Read 16-bit PCM WAV bytes, tolerating streaming headers (sizes 0 or 0xFFFFFFFF, as
-/// `espeak-ng --stdout` writes) by reading the data chunk to the end.
+/// `espeak-ng --stdout` writes) by reading the data chunk to the end. Channels are averaged.
 pub(crate) fn read_wav(bytes: &[u8]) -> Result<Wav, String> {
+    let planar = read_wav_channels(bytes)?;
+    let count = planar.channels.len() as i32;
+    let frames = planar.channels.first().map_or(0, Vec::len);
+    let samples = (0..frames)
+        .map(|i| {
+            let sum: i32 = planar.channels.iter().map(|c| i32::from(c[i])).sum();
+            (sum / count) as i16
+        })
+        .collect();
+    Ok(Wav {
+        rate: planar.rate,
+        samples,
+    })
+}
+
+/// Decoded WAV audio, one sample vector per channel.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PlanarWav {
+    pub(crate) rate: u32,
+    /// At least one channel; all of the same length.
+    pub(crate) channels: Vec<Vec<i16>>,
+}
+
+/// Read 16-bit PCM WAV bytes into separate channels (see [`read_wav`] for the tolerated headers).
+pub(crate) fn read_wav_channels(bytes: &[u8]) -> Result<PlanarWav, String> {
     if bytes.len() < 12 || &bytes[0..4] != b"RIFF" || &bytes[8..12] != b"WAVE" {
         return Err("not a RIFF/WAVE file".to_owned());
     }
@@ -258,18 +283,15 @@ pub(crate) fn read_wav(bytes: &[u8]) -> Result<Wav, String> {
                 body + size
             };
             let data = &bytes[body..end];
-            let channels = usize::from(channels);
-            let samples = data
-                .chunks_exact(2 * channels)
-                .map(|frame| {
-                    let sum: i32 = frame
-                        .chunks_exact(2)
-                        .map(|c| i32::from(i16::from_le_bytes([c[0], c[1]])))
-                        .sum();
-                    (sum / channels as i32) as i16
-                })
-                .collect();
-            return Ok(Wav { rate, samples });
+            let count = usize::from(channels);
+            let frames = data.len() / (2 * count);
+            let mut planar = vec![Vec::with_capacity(frames); count];
+            for frame in data.chunks_exact(2 * count) {
+                for (channel, c) in planar.iter_mut().zip(frame.chunks_exact(2)) {
+                    channel.push(i16::from_le_bytes([c[0], c[1]]));
+                }
+            }
+            return Ok(PlanarWav { rate, channels: planar });
         }
         pos = body + size + (size & 1);
         if size == 0xFFFF_FFFF {

@@ -19,8 +19,9 @@ use crate::storm::StormBook;
 use crate::synth::{Engine, Rendered};
 use crate::tls::TestPki;
 use crate::tokens::{EntraClaims, StsClaims, TokenService};
+use crate::transcription::RateLimit;
 use crate::voices::Voice;
-use crate::{dsp, server, synth, voices};
+use crate::{batch, dsp, server, synth, voices};
 
 /// Why the emulator could not start (or a fixture could not be registered).
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +66,10 @@ pub(crate) struct Shared {
     pub(crate) keys: Keys,
     pub(crate) stats: stats::Counters,
     pub(crate) quota: Quota,
+    /// Fast and batch transcription requests in the last minute.
+    pub(crate) transcription_rate: RateLimit,
+    /// Batch transcription jobs.
+    pub(crate) batch: batch::Store,
     pub(crate) registry: Arc<Registry>,
     pub(crate) engine: Engine,
     pub(crate) voices: Vec<Voice>,
@@ -135,6 +140,7 @@ impl Shared {
                 &words,
                 Source::Synthesized,
                 rendered.locale.as_deref(),
+                rendered.voice.as_deref(),
             )
         {
             tracing::debug!(text = %rendered.text, "synthesized audio has no speech; not registered");
@@ -175,6 +181,7 @@ impl Shared {
                 &sentence_words,
                 Source::Synthesized,
                 rendered.locale.as_deref(),
+                rendered.voice.as_deref(),
             );
         }
     }
@@ -295,6 +302,8 @@ impl Emulator {
             keys,
             stats: stats::Counters::default(),
             quota: Quota::new(config.max_concurrent_connections),
+            transcription_rate: RateLimit::new(config.transcriptions_per_minute),
+            batch: batch::Store::new(pki.as_ref().map(|p| p.ca_der.as_slice()), config.batch_fetch_timeout),
             config,
             tokens: TokenService::new(),
             log: RequestLog::default(),
@@ -324,7 +333,7 @@ fn register_fixture(registry: &Registry, wav: &[u8], transcript: &str) -> Result
     let wav = dsp::read_wav(wav).map_err(err)?;
     let samples = dsp::resample(&wav.samples, wav.rate, dsp::RATE);
     let words = synth::align(transcript, &samples, dsp::RATE);
-    if registry.register(&samples, transcript, &words, Source::Fixture, None) {
+    if registry.register(&samples, transcript, &words, Source::Fixture, None, None) {
         Ok(())
     } else {
         Err(err(

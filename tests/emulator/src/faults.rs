@@ -102,7 +102,7 @@ impl Fault {
             | FaultAction::Hostile { .. }
                 if matches!(
                     self.target,
-                    FaultTarget::Rest | FaultTarget::Sts | FaultTarget::Identity
+                    FaultTarget::Rest | FaultTarget::Sts | FaultTarget::Identity | FaultTarget::Transcription
                 ) =>
             {
                 Err("mid-stream faults apply to WebSocket targets only (websocket, stt, tts, any)".to_owned())
@@ -258,6 +258,8 @@ pub enum FaultTarget {
     Sts,
     /// Managed-identity and Entra token endpoints.
     Identity,
+    /// Fast and batch transcription REST (`/speechtotext/…`).
+    Transcription,
 }
 
 /// What kind of request is being served (for fault matching).
@@ -269,6 +271,7 @@ pub(crate) enum RequestKind {
     Rest,
     Sts,
     Identity,
+    Transcription,
 }
 
 impl FaultTarget {
@@ -281,6 +284,7 @@ impl FaultTarget {
             FaultTarget::Rest => kind == RequestKind::Rest,
             FaultTarget::Sts => kind == RequestKind::Sts,
             FaultTarget::Identity => kind == RequestKind::Identity,
+            FaultTarget::Transcription => kind == RequestKind::Transcription,
         }
     }
 }

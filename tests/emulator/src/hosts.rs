@@ -8,13 +8,19 @@
 //! | `{name}.cognitiveservices.azure.{com,us,cn}` | the same paths under `/stt/` | the same paths under `/tts/` | `/sts/v1.0/issueToken` |
 //! | loopback | every regional path above (container paths) | every regional path | `/sts/v1.0/issueToken` |
 //!
+//! Fast and batch transcription (`/speechtotext/transcriptions…`) are served where STS is: the
+//! regional API host, the custom domain (unprefixed) and loopback. Batch result files
+//! (`/storage/transcriptions/…`, "storage" behind a SAS-like signature) are served on every host.
+//!
 //! Sources: usp.md §1.1, §1.2, §8; auth.md §1.2 (custom-domain rule: the service label becomes the
 //! first path segment; custom domains without that prefix answer 404). The identity endpoints
 //! (`/msi/token`, `/metadata/identity/oauth2/token`, `/{tenant}/oauth2/v2.0/token`,
 //! `/{tenant}/v2.0/.well-known/openid-configuration`) are served on every host: in Azure they
 //! live on other hosts (App Service, IMDS, `login.microsoftonline.com`).
 
+use crate::batch::{self, BatchRoute};
 use crate::config::{Cloud, EmulatorConfig, HostForm};
+use crate::storage;
 
 /// A classified `Host` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,15 +118,34 @@ pub(crate) enum PathMode {
 /// What a request path asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Route {
-    Stt { mode: PathMode, prefixed: bool },
-    TtsWebSocket { prefixed: bool },
-    TtsRest { prefixed: bool },
-    Voices { prefixed: bool },
+    Stt {
+        mode: PathMode,
+        prefixed: bool,
+    },
+    TtsWebSocket {
+        prefixed: bool,
+    },
+    TtsRest {
+        prefixed: bool,
+    },
+    Voices {
+        prefixed: bool,
+    },
     Sts,
+    /// `/speechtotext/transcriptions:transcribe` (fast transcription).
+    FastTranscription,
+    /// `/speechtotext/transcriptions…` (batch transcription).
+    Batch(BatchRoute),
+    /// `/storage/transcriptions/{job}/{file}`: batch results behind a SAS-like URL.
+    StorageResult,
     MsiToken,
     ImdsToken,
-    EntraToken { tenant: String },
-    OpenIdConfiguration { tenant: String },
+    EntraToken {
+        tenant: String,
+    },
+    OpenIdConfiguration {
+        tenant: String,
+    },
     NotFound,
 }
 
@@ -152,8 +177,13 @@ pub(crate) fn route(path: &str) -> Route {
             prefixed: prefix.is_some(),
         },
         (None, "/sts/v1.0/issueToken" | "/sts/v1.0/issuetoken") => Route::Sts,
+        (None, "/speechtotext/transcriptions:transcribe" | "/speechtotext/transcriptions%3Atranscribe") => {
+            Route::FastTranscription
+        }
         (None, "/msi/token") => Route::MsiToken,
         (None, "/metadata/identity/oauth2/token") => Route::ImdsToken,
+        (None, other) if other.starts_with(storage::PREFIX) => Route::StorageResult,
+        (None, other) if let Some(batch) = batch::route(other) => Route::Batch(batch),
         (None, other) => {
             let segments: Vec<&str> = other.trim_start_matches('/').split('/').collect();
             match segments.as_slice() {
@@ -175,9 +205,14 @@ pub(crate) fn route(path: &str) -> Route {
 /// Whether `form` serves `route` (see the module table). Identity routes are served everywhere.
 pub(crate) fn serves(form: HostForm, route: &Route) -> bool {
     match route {
-        Route::MsiToken | Route::ImdsToken | Route::EntraToken { .. } | Route::OpenIdConfiguration { .. } => true,
+        Route::MsiToken
+        | Route::ImdsToken
+        | Route::EntraToken { .. }
+        | Route::OpenIdConfiguration { .. }
+        | Route::StorageResult => true,
         Route::NotFound => false,
-        Route::Sts => matches!(
+        // The REST APIs of speech-to-text live on the API host, unprefixed on a custom domain.
+        Route::Sts | Route::FastTranscription | Route::Batch(_) => matches!(
             form,
             HostForm::RegionalApi | HostForm::CustomDomain | HostForm::Loopback
         ),

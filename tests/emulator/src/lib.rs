@@ -1,10 +1,14 @@
 #![doc = include_str!("../README.md")]
 
 mod auth;
+mod batch;
 mod clock;
 mod config;
+mod content_fetch;
+mod datetime;
 mod dsp;
 mod emulator;
+mod fast;
 mod faults;
 mod formats;
 mod hosts;
@@ -13,15 +17,18 @@ mod keys;
 mod languages;
 mod limits;
 mod log;
+mod multipart;
 mod recognizer;
 mod server;
 mod ssml;
 mod stats;
+mod storage;
 mod storm;
 mod stt;
 mod synth;
 mod tls;
 mod tokens;
+mod transcription;
 mod tts;
 mod voices;
 mod ws;

@@ -80,6 +80,9 @@ pub(crate) struct Entry {
     /// The locale it was spoken in (the synthesis voice's), when known: what language
     /// identification reports for it.
     pub(crate) locale: Option<String>,
+    /// The short name of the voice that spoke it, when the emulator synthesized it: what
+    /// diarization reports as the speaker.
+    pub(crate) voice: Option<String>,
 }
 
 /// The registry of known utterances.
@@ -129,7 +132,8 @@ fn find_onset(samples: &[i16], from: usize, end_of_audio: bool) -> Onset {
 
 impl Registry {
     /// Fingerprint and remember an utterance (16 kHz mono samples; word timings in samples of
-    /// `samples`) spoken in `locale`, if known. Returns `false` if it contains no speech.
+    /// `samples`) spoken in `locale` by `voice`, if known. Returns `false` if it contains no
+    /// speech.
     pub(crate) fn register(
         &self,
         samples: &[i16],
@@ -137,6 +141,7 @@ impl Registry {
         words: &[Timed],
         source: Source,
         locale: Option<&str>,
+        voice: Option<&str>,
     ) -> bool {
         let Onset::Found(onset) = find_onset(samples, 0, true) else {
             return false;
@@ -173,6 +178,7 @@ impl Registry {
             speech_len,
             source,
             locale: locale.map(str::to_owned),
+            voice: voice.map(str::to_owned),
         };
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         let duplicate = entries
@@ -229,6 +235,8 @@ pub(crate) struct Phrase {
     pub(crate) confidence: f64,
     /// The locale the utterance was spoken in, when known (recognized phrases only).
     pub(crate) locale: Option<String>,
+    /// The voice that spoke it, when the emulator synthesized it (recognized phrases only).
+    pub(crate) voice: Option<String>,
 }
 
 /// What the detector found.
@@ -403,6 +411,7 @@ impl Detector {
             words: Vec::new(),
             confidence: 0.0,
             locale: None,
+            voice: None,
         }));
         self.covered = to.max(self.covered);
         self.scan = self.scan.max(self.covered);
@@ -580,6 +589,7 @@ impl Detector {
             words: Vec::new(),
             confidence: 0.0,
             locale: None,
+            voice: None,
         };
         self.emit_phrase(phrase, end.max(onset), events);
     }
@@ -608,6 +618,7 @@ impl Detector {
                 .collect(),
             confidence: f64::from((1.0 - best.mean() / 15.0).clamp(0.5, 0.98)),
             locale: entry.locale.clone(),
+            voice: entry.voice.clone(),
         };
         self.emit_phrase(phrase, seg.onset + entry.speech_len, events);
     }
@@ -647,8 +658,8 @@ mod tests {
         let registry = Arc::new(Registry::default());
         let (a, wa) = utterance("Hello world.");
         let (b, wb) = utterance("How are you today?");
-        assert!(registry.register(&a, "Hello world.", &wa, Source::Synthesized, None));
-        assert!(registry.register(&b, "How are you today?", &wb, Source::Synthesized, None));
+        assert!(registry.register(&a, "Hello world.", &wa, Source::Synthesized, None, None));
+        assert!(registry.register(&b, "How are you today?", &wb, Source::Synthesized, None, None));
         let mut stream = vec![0i16; 8000];
         stream.extend_from_slice(&a);
         stream.extend(std::iter::repeat_n(0, 16000));
@@ -672,7 +683,7 @@ mod tests {
     fn noise_is_no_match_and_silence_is_initial_silence() {
         let registry = Arc::new(Registry::default());
         let (a, wa) = utterance("Hello world.");
-        registry.register(&a, "Hello world.", &wa, Source::Synthesized, None);
+        registry.register(&a, "Hello world.", &wa, Source::Synthesized, None, None);
         let mut seed = 12345u64;
         let noise: Vec<i16> = (0..32000)
             .map(|_| {
@@ -701,7 +712,7 @@ mod tests {
     fn long_silence_is_acknowledged_and_offsets_stay_absolute() {
         let registry = Arc::new(Registry::default());
         let (a, wa) = utterance("After a long pause.");
-        registry.register(&a, "After a long pause.", &wa, Source::Synthesized, None);
+        registry.register(&a, "After a long pause.", &wa, Source::Synthesized, None, None);
         let mut detector = Detector::new(registry, RecognitionTuning::default(), true);
         let mut events = Vec::new();
         let silence = vec![0i16; 16000];

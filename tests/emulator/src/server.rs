@@ -21,7 +21,7 @@ use crate::formats::{self, Lookup};
 use crate::hosts::{self, HostInfo, Route};
 use crate::log::RequestRecord;
 use crate::storm::Strike;
-use crate::{identity, limits, ssml, stats, stt, tts, ws};
+use crate::{batch, fast, identity, limits, ssml, stats, stt, tts, ws};
 
 pub(crate) type Body = Full<Bytes>;
 
@@ -186,6 +186,11 @@ async fn handle(shared: Arc<Shared>, tls: bool, mut req: Request<Incoming>) -> R
             Route::Sts => sts(&shared, req, &host, &query, &mut record).await,
             Route::TtsRest { .. } => tts_rest(&shared, req, &host, &query, &mut record).await,
             Route::Voices { .. } => voices(&shared, &req, &host, &query, &mut record),
+            Route::FastTranscription => fast::handle(&shared, req, &host, &query, &mut record).await,
+            Route::Batch(batch_route) => {
+                batch::handle(&shared, req, batch_route, &host, tls, &query, &mut record).await
+            }
+            Route::StorageResult => batch::serve_result(&shared, &req, &path, &query, &mut record),
             Route::MsiToken | Route::ImdsToken | Route::EntraToken { .. } | Route::OpenIdConfiguration { .. } => {
                 if let Some(r) = fault_status(&shared, RequestKind::Identity, &mut record) {
                     r
@@ -239,7 +244,7 @@ fn status_response(status: u16, retry_after_secs: Option<u64>, body: Option<Stri
     r
 }
 
-fn fault_status(shared: &Shared, kind: RequestKind, record: &mut RequestRecord) -> Option<Response<Body>> {
+pub(crate) fn fault_status(shared: &Shared, kind: RequestKind, record: &mut RequestRecord) -> Option<Response<Body>> {
     take_faults(shared, kind, record).0
 }
 
@@ -261,7 +266,7 @@ fn default_fault_body(status: u16, retry_after: Option<u64>) -> String {
     auth::error_body(&status.to_string(), &message)
 }
 
-fn check_auth(
+pub(crate) fn check_auth(
     shared: &Shared,
     headers: &HeaderMap,
     query: &[(String, String)],

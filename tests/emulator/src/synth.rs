@@ -41,6 +41,8 @@ pub(crate) struct Rendered {
     pub(crate) text: String,
     /// The locale of the first voice that spoke (what language identification reports).
     pub(crate) locale: Option<String>,
+    /// The short name of the first voice that spoke (what diarization reports).
+    pub(crate) voice: Option<String>,
 }
 
 /// Which engine renders.
@@ -85,6 +87,7 @@ impl Engine {
             sentences: Vec::new(),
             text: String::new(),
             locale: None,
+            voice: None,
         };
         for segment in segments {
             match segment {
@@ -95,6 +98,7 @@ impl Engine {
                 Segment::Text { voice, text } => {
                     if out.locale.is_none() {
                         out.locale = Some(voice.locale.clone());
+                        out.voice = Some(voice.short_name.clone());
                     }
                     let (samples, words) = match self {
                         Engine::BuiltIn => builtin(text, rate),
@@ -436,6 +440,7 @@ pub(crate) fn to_rate(r: &Rendered, rate: u32) -> Rendered {
         sentences: r.sentences.iter().map(map).collect(),
         text: r.text.clone(),
         locale: r.locale.clone(),
+        voice: r.voice.clone(),
     }
 }
 

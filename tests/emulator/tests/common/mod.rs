@@ -2,6 +2,8 @@
 //! frames through the component's codec. Plain or TLS (trusting the emulator's CA).
 #![allow(dead_code, unreachable_pub)]
 
+pub mod audio;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
