@@ -11,7 +11,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use azspeech_emulator::{Fault, FaultTarget, HostForm};
-use common::audio::{joined, synthesized_pcm_in_voices, words, write_wav};
+use azspeech_host::spoken_words;
+use common::audio::{joined, synthesized_pcm_in_voices, write_wav};
 use common::emulator::{Running, azspeech};
 use common::storage::Storage;
 
@@ -125,7 +126,10 @@ fn submit_wait_results_list_and_delete_with_a_key() {
             "contenturl_0.{ext}"
         );
     }
-    assert_eq!(words(&read(&golden.join("batch-source.txt"))), words(&transcript()));
+    assert_eq!(
+        spoken_words(&read(&golden.join("batch-source.txt"))),
+        spoken_words(&transcript())
+    );
 
     let (code, stdout, stderr) = azspeech(&env, &["batch", "list"]);
     assert_eq!(code, Some(0), "{stderr}");
@@ -241,7 +245,10 @@ fn an_unreachable_content_url_fails_the_job_with_the_reason() {
         stderr.contains("gone.wav") && stderr.contains("failed: InvalidUri"),
         "{stderr}"
     );
-    assert_eq!(words(&read(&out.path().join("contenturl_0.txt"))), words(&transcript()));
+    assert_eq!(
+        spoken_words(&read(&out.path().join("contenturl_0.txt"))),
+        spoken_words(&transcript())
+    );
 }
 
 #[test]
@@ -270,7 +277,10 @@ fn sts_and_entra_on_the_custom_domain_over_tls() {
     let out = tempfile::tempdir().expect("tempdir");
     let (code, _, stderr) = azspeech(&env, &["batch", "results", &id, "-o", path(out.path())]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(words(&read(&out.path().join("contenturl_0.txt"))), words(&transcript()));
+    assert_eq!(
+        spoken_words(&read(&out.path().join("contenturl_0.txt"))),
+        spoken_words(&transcript())
+    );
 }
 
 #[test]

@@ -9,7 +9,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use azspeech_emulator::{Fault, FaultTarget, HostForm};
-use common::audio::{joined, synthesized_pcm_in_voices, words, write_wav};
+use azspeech_host::spoken_words;
+use common::audio::{joined, synthesized_pcm_in_voices, write_wav};
 use common::emulator::{Running, azspeech};
 
 fn fixtures() -> PathBuf {
@@ -82,7 +83,10 @@ fn every_output_format_matches_its_golden_file_and_one_file_prints_to_stdout() {
             "source.{ext}"
         );
     }
-    assert_eq!(words(&read(&golden.join("source.txt"))), words(&transcript()));
+    assert_eq!(
+        spoken_words(&read(&golden.join("source.txt"))),
+        spoken_words(&transcript())
+    );
     let (code, stdout, stderr) = azspeech(&env, &["transcribe", path(&source())]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stdout, read(&golden.join("source.txt")));
@@ -125,12 +129,12 @@ fn diarization_labels_each_speaker_in_every_format() {
         .lines()
         .map(|line| {
             let (speaker, said) = line.split_once(": ").unwrap_or_else(|| panic!("no label: {line}"));
-            (speaker, words(said))
+            (speaker, spoken_words(said))
         })
         .collect();
     assert_eq!(lines.len(), 3, "{text}");
-    assert_eq!(lines[0].1, words(turns[0].0));
-    assert_eq!(lines[1].1, words(turns[1].0));
+    assert_eq!(lines[0].1, spoken_words(turns[0].0));
+    assert_eq!(lines[1].1, spoken_words(turns[1].0));
     assert_ne!(lines[0].0, lines[1].0, "two voices are two speakers: {text}");
     assert_eq!(
         lines[0].0, lines[2].0,
@@ -177,10 +181,10 @@ fn two_channels_are_transcribed_separately() {
     for line in stdout.lines() {
         let phrase: serde_json::Value = serde_json::from_str(line).expect("json");
         let channel = phrase["channel"].as_u64().expect("channel") as usize;
-        by_channel[channel].extend(words(phrase["text"].as_str().expect("text")));
+        by_channel[channel].extend(spoken_words(phrase["text"].as_str().expect("text")));
     }
-    assert_eq!(by_channel[0], words(sentences[0].0), "{stdout}");
-    assert_eq!(by_channel[1], words(sentences[1].0), "{stdout}");
+    assert_eq!(by_channel[0], spoken_words(sentences[0].0), "{stdout}");
+    assert_eq!(by_channel[1], spoken_words(sentences[1].0), "{stdout}");
     let (code, stdout, stderr) = azspeech(&env, &["transcribe", "--channels", "0,1", path(&call)]);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(
@@ -199,7 +203,7 @@ fn sts_tokens_work_and_the_key_goes_only_to_the_token_endpoint() {
     let env = with(running.emulator().env_vars(), "SPEECH_AUTH", "sts");
     let (code, stdout, stderr) = azspeech(&env, &["transcribe", path(&source())]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(words(&stdout), words(&transcript()));
+    assert_eq!(spoken_words(&stdout), spoken_words(&transcript()));
 }
 
 #[test]
@@ -218,7 +222,7 @@ fn entra_on_the_custom_domain_over_tls() {
     );
     let (code, stdout, stderr) = azspeech(&env, &["transcribe", "--log-level", "info", path(&source())]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(words(&stdout), words(&transcript()));
+    assert_eq!(spoken_words(&stdout), spoken_words(&transcript()));
 }
 
 #[test]
@@ -243,7 +247,7 @@ fn entra_on_a_regional_host_is_refused_with_the_fix() {
     let env = without(emulator.env_vars(), &["SPEECH_ENDPOINT"]);
     let (code, stdout, stderr) = azspeech(&env, &["transcribe", path(&source())]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(words(&stdout), words(&transcript()));
+    assert_eq!(spoken_words(&stdout), spoken_words(&transcript()));
 }
 
 #[test]
@@ -254,7 +258,7 @@ fn throttling_waits_for_retry_after_within_the_retry_budget() {
     let env = running.emulator().env_vars();
     let (code, stdout, stderr) = azspeech(&env, &["transcribe", path(&source())]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(words(&stdout), words(&transcript()));
+    assert_eq!(spoken_words(&stdout), spoken_words(&transcript()));
     assert!(stderr.contains("throttled (HTTP 429): retrying in 1.0 s"), "{stderr}");
     assert_eq!(running.emulator().stats().throttled, 1);
 
@@ -342,8 +346,8 @@ fn a_rerun_skips_finished_files_and_force_redoes_them() {
     assert_eq!(read(&out.join("a.txt")), "finished before the interruption\n");
     for name in ["b", "c"] {
         assert_eq!(
-            words(&read(&out.join(format!("{name}.txt")))),
-            words(&transcript()),
+            spoken_words(&read(&out.join(format!("{name}.txt")))),
+            spoken_words(&transcript()),
             "{name}"
         );
     }
@@ -357,5 +361,5 @@ fn a_rerun_skips_finished_files_and_force_redoes_them() {
     let (code, _, stderr) = azspeech(&env, &args);
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("skipped"), "{stderr}");
-    assert_eq!(words(&read(&out.join("a.txt"))), words(&transcript()));
+    assert_eq!(spoken_words(&read(&out.join("a.txt"))), spoken_words(&transcript()));
 }
