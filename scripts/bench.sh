@@ -8,14 +8,18 @@
 #    start to the first STT audio frame and to the first TTS audio byte, a TTS paragraph, STT of
 #    a 1-hour file, each with the ratio (scripts/bench/side_by_side.py);
 #  - concurrency through the library API: N = 10, 100, 1000 sessions in one process, and a soak
-#    of 20 rounds (scripts/bench/concurrency.py, host/examples/load.rs).
+#    of 20 rounds (scripts/bench/concurrency.py, host/examples/load.rs);
+#  - a folder of recordings: 20 five-minute files through `azspeech transcribe -j 4` (fast
+#    transcription) against `azspeech stt` one file at a time: wall, CPU and peak RSS of the
+#    client, the emulator's CPU, and that both read the same words
+#    (scripts/bench/folder_of_recordings.py).
 # Usage: bash scripts/bench.sh   (release build; prints the figures)
-#        AZSPEECH_BENCH_ONLY=cli|side-by-side|concurrency bash scripts/bench.sh   (one part)
+#        AZSPEECH_BENCH_ONLY=cli|side-by-side|concurrency|transcribe bash scripts/bench.sh   (one part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 only="${AZSPEECH_BENCH_ONLY:-all}"
-case "$only" in all|cli|side-by-side|concurrency) ;; *) echo "AZSPEECH_BENCH_ONLY must be cli, side-by-side or concurrency (got $only)" >&2; exit 2 ;; esac
+case "$only" in all|cli|side-by-side|concurrency|transcribe) ;; *) echo "AZSPEECH_BENCH_ONLY must be cli, side-by-side, concurrency or transcribe (got $only)" >&2; exit 2 ;; esac
 cargo build --quiet --locked --release -p azspeech-host --bin azspeech --example load
 azspeech="${CARGO_TARGET_DIR:-$PWD/target}/release/azspeech"
 load="${CARGO_TARGET_DIR:-$PWD/target}/release/examples/load"
@@ -35,16 +39,17 @@ start_emulator() {
 use_emulator() {
   eval "$(python3 -c "import json,shlex;e=json.load(open('$work/$1.json'))['env'];print(' '.join(f'export {k}={shlex.quote(v)}' for k,v in e.items()))")"
 }
-# long_file NAME: a 10-minute file of sentences synthesized by the current emulator (each
-# emulator recognizes only what it synthesized itself)
+# long_file NAME [SECONDS [FIRST]]: a file (10 minutes by default) of sentences synthesized by
+# the current emulator (each emulator recognizes only what it synthesized itself), starting with
+# sentence FIRST (0 to 2) so that files of a folder differ
 long_file() {
   local sentences=("The quick brown fox jumps over the lazy dog." "Azure speech works offline with the emulator." "Every utterance arrives in order with its offset.")
   for i in 0 1 2; do
     "$azspeech" tts "${sentences[$i]}" --format riff-16khz-16bit-mono-pcm -o "$work/$1-s$i.wav" 2>/dev/null
   done
-  python3 - "$work" "$1" <<'PY'
+  python3 - "$work" "$1" "${2:-600}" "${3:-0}" <<'PY'
 import sys, wave
-work, name = sys.argv[1], sys.argv[2]
+work, name, seconds, first = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 parts = []
 for i in range(3):
     with wave.open(f"{work}/{name}-s{i}.wav", "rb") as w:
@@ -52,8 +57,8 @@ for i in range(3):
 silence = b"\0\0" * 16000
 out = wave.open(f"{work}/{name}.wav", "wb"); out.setnchannels(1); out.setsampwidth(2); out.setframerate(16000)
 total, n = 0, 0
-while total < 600 * 32000:
-    data = parts[n % 3] + silence
+while total < seconds * 32000:
+    data = parts[(first + n) % 3] + silence
     out.writeframes(data); total += len(data); n += 1
 out.close()
 print(f"{name}.wav: {total / 32000:.1f} s, {n} utterances")
@@ -142,4 +147,21 @@ if [ "$only" = all ] || [ "$only" = concurrency ]; then
   python3 scripts/bench/concurrency.py "$azspeech" "$load" "$work/concurrency" \
     "${AZSPEECH_BENCH_SESSIONS:-10,100,1000}" "${AZSPEECH_BENCH_SOAK_SESSIONS:-100}" "${AZSPEECH_BENCH_SOAK_ROUNDS:-20}"
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+
+if [ "$only" = all ] || [ "$only" = transcribe ]; then
+  echo "== a folder of recordings: fast transcription (transcribe -j 4) vs stt one file at a time"
+  start_emulator folder
+  emulator_pid=$!
+  use_emulator folder
+  export AZSPEECH_CACHE_DIR="$work/cache"
+  "$azspeech" doctor >/dev/null  # warm the compiled-component cache
+  files="${AZSPEECH_BENCH_FILES:-20}"
+  mkdir -p "$work/folder"
+  for i in $(seq -w 1 "$files"); do
+    long_file "folder/rec-$i" "${AZSPEECH_BENCH_FILE_SECONDS:-300}" "$((10#$i % 3))" >/dev/null
+    rm -f "$work"/folder/rec-"$i"-s?.wav
+  done
+  echo "$files files of $(python3 -c "import wave;w=wave.open('$work/folder/rec-$(seq -w 1 "$files" | head -1).wav');print(f'{w.getnframes()/w.getframerate():.1f} s')") each"
+  python3 scripts/bench/folder_of_recordings.py "$azspeech" "$emulator_pid" "$work/folder" "${AZSPEECH_BENCH_RUNS:-3}"
 fi

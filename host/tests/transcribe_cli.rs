@@ -2,7 +2,8 @@
 //! (key, STS, Entra on a custom domain over TLS; Entra on a regional host refused), golden files
 //! for every output format, diarization of two synthesized voices, two channels, 429 with
 //! `Retry-After` within and beyond the retry budget, files over the limits (ours and the
-//! service's), an unreachable endpoint, and interrupted and resumed runs (`--force`).
+//! service's), an unreachable endpoint, and interrupted (a simulated one and a killed process) and
+//! resumed runs (`--force`).
 
 mod common;
 
@@ -362,4 +363,69 @@ fn a_rerun_skips_finished_files_and_force_redoes_them() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("skipped"), "{stderr}");
     assert_eq!(spoken_words(&read(&out.join("a.txt"))), spoken_words(&transcript()));
+}
+
+/// A run killed mid-way (SIGKILL while the second file waits out a 429) leaves the first file's
+/// complete output and nothing of the others; the rerun sends only the two missing files.
+#[test]
+fn a_killed_run_leaves_complete_outputs_and_the_rerun_sends_only_the_rest() {
+    let throttled = knowing_the_fixture(HostForm::Loopback, false, |c| c.transcriptions_per_minute(Some(1)));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inputs: Vec<PathBuf> = ["a", "b", "c"]
+        .iter()
+        .map(|name| {
+            let copy = dir.path().join(format!("{name}.wav"));
+            std::fs::copy(source(), &copy).expect("copy");
+            copy
+        })
+        .collect();
+    let out = dir.path().join("out");
+    let mut args = vec!["transcribe", "-j", "1", "-o", path(&out)];
+    args.extend(inputs.iter().map(|p| path(p)));
+    let home = tempfile::tempdir().expect("home");
+    let mut child = common::emulator::azspeech_command(&throttled.emulator().env_vars(), &args, home.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("azspeech starts");
+    // One transcription a minute: a.wav is done at once, b.wav then waits for Retry-After.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !out.join("a.txt").exists() {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the run ended before it was killed"
+        );
+        assert!(std::time::Instant::now() < deadline, "a.txt never appeared");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["a.txt"], "only the finished output is left");
+    assert_eq!(spoken_words(&read(&out.join("a.txt"))), spoken_words(&transcript()));
+
+    let fresh = knowing_the_fixture(HostForm::Loopback, false, |c| c);
+    let (code, _, stderr) = azspeech(&fresh.emulator().env_vars(), &args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("a.wav: skipped: already transcribed (--force to redo)"),
+        "{stderr}"
+    );
+    for name in ["a", "b", "c"] {
+        assert_eq!(
+            spoken_words(&read(&out.join(format!("{name}.txt")))),
+            spoken_words(&transcript()),
+            "{name}"
+        );
+    }
+    let sent = fresh
+        .emulator()
+        .request_log()
+        .iter()
+        .filter(|r| r.path.ends_with("/transcriptions:transcribe"))
+        .count();
+    assert_eq!(sent, 2, "the rerun transcribes b.wav and c.wav only");
 }

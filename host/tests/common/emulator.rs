@@ -1,5 +1,6 @@
 //! An emulator on its own tokio runtime, and running the CLI against it.
 
+use std::path::Path;
 use std::process::Command;
 
 use azspeech_emulator::{Emulator, EmulatorConfig, HostForm, RunningEmulator, Verbosity};
@@ -53,17 +54,24 @@ impl Drop for Running {
     }
 }
 
-/// Run `azspeech` with only `env` (plus PATH, a private HOME and cache); exit code, stdout, stderr.
-pub fn azspeech(env: &[(String, String)], args: &[&str]) -> (Option<i32>, String, String) {
-    let home = tempfile::tempdir().expect("tempdir");
-    let output = Command::new(env!("CARGO_BIN_EXE_azspeech"))
+/// `azspeech` with only `env` (plus PATH, the private `home` and the shared cache), not started.
+pub fn azspeech_command(env: &[(String, String)], args: &[&str], home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_azspeech"));
+    command
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home.path())
+        .env("HOME", home)
         .env("AZSPEECH_CACHE_DIR", super::shared_cache_dir())
         .env("AZSPEECH_IDENTITY_RETRY", "none")
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    command
+}
+
+/// Run `azspeech` with only `env` (plus PATH, a private HOME and cache); exit code, stdout, stderr.
+pub fn azspeech(env: &[(String, String)], args: &[&str]) -> (Option<i32>, String, String) {
+    let home = tempfile::tempdir().expect("tempdir");
+    let output = azspeech_command(env, args, home.path())
         .output()
         .expect("azspeech runs");
     (
