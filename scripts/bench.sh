@@ -43,7 +43,7 @@ use_emulator() {
 # the current emulator (each emulator recognizes only what it synthesized itself), starting with
 # sentence FIRST (0 to 2) so that files of a folder differ
 long_file() {
-  local sentences=("The quick brown fox jumps over the lazy dog." "Azure speech works offline with the emulator." "Every utterance arrives in order with its offset.")
+  local i sentences=("The quick brown fox jumps over the lazy dog." "Azure speech works offline with the emulator." "Every utterance arrives in order with its offset.")
   for i in 0 1 2; do
     "$azspeech" tts "${sentences[$i]}" --format riff-16khz-16bit-mono-pcm -o "$work/$1-s$i.wav" 2>/dev/null
   done
