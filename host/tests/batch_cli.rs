@@ -110,22 +110,7 @@ fn submit_wait_results_list_and_delete_with_a_key() {
     assert_eq!(code, Some(0), "{stderr}");
     assert_no_sig(&stderr);
     let golden = fixtures().join("transcripts");
-    if std::env::var_os("AZSPEECH_BLESS").is_some() {
-        for ext in ["txt", "json", "srt", "vtt"] {
-            std::fs::copy(
-                out.path().join(format!("contenturl_0.{ext}")),
-                golden.join(format!("batch-source.{ext}")),
-            )
-            .expect("bless");
-        }
-    }
-    for ext in ["txt", "json", "srt", "vtt"] {
-        assert_eq!(
-            read(&out.path().join(format!("contenturl_0.{ext}"))),
-            read(&golden.join(format!("batch-source.{ext}"))),
-            "contenturl_0.{ext}"
-        );
-    }
+    common::golden::assert_matches_golden(out.path(), "contenturl_0", &golden, "batch-source");
     assert_eq!(
         spoken_words(&read(&golden.join("batch-source.txt"))),
         spoken_words(&transcript())

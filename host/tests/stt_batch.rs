@@ -48,22 +48,7 @@ fn many_files_with_a_failure_in_the_middle_write_every_format_and_a_summary() {
         stderr.contains("corrupt-truncated.mp3") && stderr.contains("truncated or damaged") && stderr.contains("fix:"),
         "the summary names the file, the error and the fix: {stderr}"
     );
-    // AZSPEECH_BLESS=1 rewrites the golden files from this run (review the diff).
-    if std::env::var_os("AZSPEECH_BLESS").is_some() {
-        for ext in ["txt", "json", "srt", "vtt"] {
-            let golden = fixtures().join("golden").join(format!("source.{ext}"));
-            std::fs::copy(out.path().join(format!("source.{ext}")), golden).expect("bless");
-        }
-    }
-    for ext in ["txt", "json", "srt", "vtt"] {
-        let golden = fixtures().join("golden").join(format!("source.{ext}"));
-        assert_eq!(
-            read(&out.path().join(format!("source.{ext}"))),
-            read(&golden),
-            "source.{ext} matches {}",
-            golden.display()
-        );
-    }
+    common::golden::assert_matches_golden(out.path(), "source", &fixtures().join("golden"), "source");
     // The MP3's timings and confidences differ slightly (lossy); its text does not.
     assert_eq!(
         read(&out.path().join("mp3-stereo-44khz.txt")),

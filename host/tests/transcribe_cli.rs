@@ -67,23 +67,7 @@ fn every_output_format_matches_its_golden_file_and_one_file_prints_to_stdout() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stdout.is_empty(), "results go to files: {stdout}");
     let golden = fixtures().join("transcripts");
-    // AZSPEECH_BLESS=1 rewrites the golden files from this run (review the diff).
-    if std::env::var_os("AZSPEECH_BLESS").is_some() {
-        for ext in ["txt", "json", "srt", "vtt"] {
-            std::fs::copy(
-                out.path().join(format!("source.{ext}")),
-                golden.join(format!("source.{ext}")),
-            )
-            .expect("bless");
-        }
-    }
-    for ext in ["txt", "json", "srt", "vtt"] {
-        assert_eq!(
-            read(&out.path().join(format!("source.{ext}"))),
-            read(&golden.join(format!("source.{ext}"))),
-            "source.{ext}"
-        );
-    }
+    common::golden::assert_matches_golden(out.path(), "source", &golden, "source");
     assert_eq!(
         spoken_words(&read(&golden.join("source.txt"))),
         spoken_words(&transcript())

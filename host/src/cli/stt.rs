@@ -170,23 +170,28 @@ pub(super) fn output_path(input: &Path, dir: Option<&Path>, format: SttFormat) -
     }
 }
 
-/// Several inputs (or files asked for): one session per input, `-j` at a time; each input's
-/// outputs are written once its recognition has succeeded.
-fn recognize_to_files(args: &SttArgs, inputs: &[PathBuf], formats: &[SttFormat]) -> Result<ExitCode, SetupFailure> {
-    if let Some(dir) = &args.output_dir {
+/// Ready the outputs of several inputs: create `output_dir` (if given), and refuse up front two
+/// inputs whose outputs would have the same name (the same stem), which would overwrite each
+/// other's results. `command` starts the messages ("azspeech stt").
+pub(super) fn prepare_output_names(
+    command: &str,
+    inputs: &[PathBuf],
+    output_dir: Option<&Path>,
+    format: SttFormat,
+) -> Result<(), SetupFailure> {
+    if let Some(dir) = output_dir {
         std::fs::create_dir_all(dir).map_err(|error| SetupFailure {
-            message: format!("azspeech stt: cannot create {}: {error}", dir.display()),
+            message: format!("{command}: cannot create {}: {error}", dir.display()),
             code: ExitCode::Input,
         })?;
     }
-    // Two inputs with the same stem would overwrite each other's results: refuse up front.
     let mut seen = std::collections::HashMap::new();
     for input in inputs {
-        let path = output_path(input, args.output_dir.as_deref(), formats[0]);
+        let path = output_path(input, output_dir, format);
         if let Some(other) = seen.insert(path.clone(), input) {
             return Err(SetupFailure {
                 message: format!(
-                    "azspeech stt: {} and {} would both write {}.\n  fix: rename one, or run them with different -o directories",
+                    "{command}: {} and {} would both write {}.\n  fix: rename one, or run them with different -o directories",
                     other.display(),
                     input.display(),
                     path.display()
@@ -195,6 +200,13 @@ fn recognize_to_files(args: &SttArgs, inputs: &[PathBuf], formats: &[SttFormat])
             });
         }
     }
+    Ok(())
+}
+
+/// Several inputs (or files asked for): one session per input, `-j` at a time; each input's
+/// outputs are written once its recognition has succeeded.
+fn recognize_to_files(args: &SttArgs, inputs: &[PathBuf], formats: &[SttFormat]) -> Result<ExitCode, SetupFailure> {
+    prepare_output_names("azspeech stt", inputs, args.output_dir.as_deref(), formats[0])?;
     Ok(batch::run(
         "azspeech stt",
         inputs,

@@ -12,7 +12,7 @@ use clap::{Args, ValueEnum};
 
 use super::batch;
 use super::context::{self, SetupFailure};
-use super::stt::output_path;
+use super::stt::{output_path, prepare_output_names};
 use super::transcript::{BufferedOutput, Printer, SttFormat, SttFormatChoice};
 use super::{ConfigFlags, TransportFlags};
 use azspeech_host::Speech;
@@ -212,27 +212,7 @@ fn transcribe_to_files(
     inputs: &[PathBuf],
     formats: &[SttFormat],
 ) -> Result<ExitCode, SetupFailure> {
-    if let Some(dir) = &args.output_dir {
-        std::fs::create_dir_all(dir).map_err(|error| SetupFailure {
-            message: format!("azspeech transcribe: cannot create {}: {error}", dir.display()),
-            code: ExitCode::Input,
-        })?;
-    }
-    let mut seen = std::collections::HashMap::new();
-    for input in inputs {
-        let path = output_path(input, args.output_dir.as_deref(), formats[0]);
-        if let Some(other) = seen.insert(path.clone(), input) {
-            return Err(SetupFailure {
-                message: format!(
-                    "azspeech transcribe: {} and {} would both write {}.\n  fix: rename one, or run them with different -o directories",
-                    other.display(),
-                    input.display(),
-                    path.display()
-                ),
-                code: ExitCode::Configuration,
-            });
-        }
-    }
+    prepare_output_names("azspeech transcribe", inputs, args.output_dir.as_deref(), formats[0])?;
     Ok(batch::run(
         "azspeech transcribe",
         inputs,

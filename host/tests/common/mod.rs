@@ -5,6 +5,7 @@
 
 pub mod audio;
 pub mod emulator;
+pub mod golden;
 pub mod storage;
 
 use std::net::TcpListener;
