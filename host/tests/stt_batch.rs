@@ -1,5 +1,6 @@
 //! Many inputs in one run against the emulator: `stt FILE...` with `-o DIR`, `--format all`
-//! (golden files), `-j`, wildcards, `--files-from`, a failing file in the middle; and
+//! (golden files), `-j`, wildcards, `--files-from`, a failing file in the middle, inputs with
+//! the same stem refused (also by `transcribe`); and
 //! `tts --foreach` over a TSV table.
 
 mod common;
@@ -155,4 +156,39 @@ fn tts_foreach_writes_one_output_per_row_like_single_runs() {
         stderr.contains("unknown column \"words\"") && stderr.contains("fix:"),
         "{stderr}"
     );
+}
+
+/// Two inputs whose outputs would share a name (the same stem) are refused before anything is
+/// sent, by `stt` and by `transcribe` alike, with the fix.
+#[test]
+fn inputs_with_the_same_stem_are_refused_before_any_request() {
+    let running = emulator_knowing_the_fixture();
+    let env = running.emulator().env_vars();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let inputs: Vec<PathBuf> = ["one", "two"]
+        .iter()
+        .map(|sub| {
+            std::fs::create_dir(dir.path().join(sub)).expect("mkdir");
+            let copy = dir.path().join(sub).join("talk.wav");
+            std::fs::copy(fixtures().join("source.wav"), &copy).expect("copy");
+            copy
+        })
+        .collect();
+    let out = dir.path().join("out");
+    for command in ["stt", "transcribe"] {
+        let (code, stdout, stderr) = azspeech(&env, &[command, "-o", path(&out), path(&inputs[0]), path(&inputs[1])]);
+        assert_eq!(code, Some(2), "{command}: {stderr}");
+        assert!(stdout.is_empty(), "{command}: {stdout}");
+        assert!(
+            stderr.contains(&format!(
+                "azspeech {command}: {} and {} would both write {}",
+                inputs[0].display(),
+                inputs[1].display(),
+                out.join("talk.txt").display()
+            )) && stderr.contains("fix: rename one, or run them with different -o directories"),
+            "{command}: {stderr}"
+        );
+    }
+    assert!(running.emulator().request_log().is_empty(), "nothing was sent");
+    assert_eq!(std::fs::read_dir(&out).expect("out").count(), 0, "nothing was written");
 }
