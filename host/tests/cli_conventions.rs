@@ -1,6 +1,7 @@
 //! Command-line conventions: shell completions for each shell (bash's parses with `bash -n`),
 //! the man page, an example in every subcommand's `--help`, and no colour codes on a pipe, in a
-//! file (the emulator's log) or with `NO_COLOR` on a terminal.
+//! file (the emulator's log) or with `NO_COLOR` on a terminal, and a trace-level log that leaves
+//! the WebAssembly compiler's own trace out.
 
 mod common;
 
@@ -185,4 +186,41 @@ fn log_lines_on_a_pipe_have_no_escape_codes() {
     assert_eq!(code, Some(1), "silence is no match: {stderr}");
     assert!(stderr.contains("DEBUG") && stderr.contains("converting"), "{stderr}");
     assert!(!has_escape_codes(stderr.as_bytes()), "{stderr}");
+}
+
+/// `--log-level trace` on a cold compiled-core cache: the core is compiled, and the compiler's
+/// own instruction-by-instruction trace (gigabytes) stays out of the log unless asked for by name.
+#[test]
+fn trace_level_on_a_cold_cache_leaves_the_compilers_trace_out() {
+    let home = tempfile::tempdir().expect("home");
+    let cold = tempfile::tempdir().expect("cache");
+    let output = Command::new(env!("CARGO_BIN_EXE_azspeech"))
+        .args(["--log-level", "trace", "config", "list"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("AZSPEECH_CACHE_DIR", cold.path())
+        .env("SPEECH_REGION", "westeurope")
+        .output()
+        .expect("azspeech runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{}", &stderr[..stderr.len().min(4000)]);
+    assert!(
+        std::fs::read_dir(cold.path()).expect("cache").count() > 0,
+        "the cache was cold and the core was compiled into it"
+    );
+    assert!(stderr.contains("TRACE"), "trace is on for everything else");
+    for target in [
+        "cranelift_codegen",
+        "cranelift_frontend",
+        "regalloc2",
+        "wasmtime_internal_cranelift",
+    ] {
+        assert!(
+            !stderr.contains(&format!(" {target}")) && !stderr.contains(&format!(" {target}::")),
+            "{target} logged at trace ({} bytes of log)",
+            stderr.len()
+        );
+    }
+    assert!(stderr.len() < 4 << 20, "{} bytes of log", stderr.len());
 }

@@ -32,7 +32,8 @@ use azspeech_host::exit_code::{self, ExitCode};
 #[command(name = "azspeech", version, after_help = exit_code::HELP)]
 pub(crate) struct Cli {
     /// Log verbosity on stderr: error, warn, info, debug or trace (or an env-filter directive).
-    /// Secrets are never logged at any level.
+    /// Secrets are never logged at any level; the WebAssembly compiler stays at info unless a
+    /// directive names it.
     #[arg(long, global = true, env = "AZSPEECH_LOG", default_value = "warn")]
     pub log_level: String,
     /// The subcommand.
@@ -289,11 +290,27 @@ pub(crate) fn main() -> ExitCode {
 /// upgrade request at trace level, credential headers included.
 const NEVER_LOGGED: &[&str] = &["tungstenite::handshake=off", "tokio_tungstenite::handshake=off"];
 
+/// The compiler that turns the core into machine code on first use (and after an upgrade) logs
+/// every instruction it emits at debug and trace level: about 4 GB and five minutes of output for
+/// one `--log-level trace` run on a cold cache. Levels and directives that do not name these
+/// targets leave them at info; `--log-level trace,cranelift_codegen=trace` still reaches them.
+const COMPILER_TARGETS: &[&str] = &[
+    "cranelift_codegen",
+    "cranelift_frontend",
+    "regalloc2",
+    "wasmtime_internal_cranelift",
+];
+
 fn init_logging(level: &str) {
     let mut filter =
         tracing_subscriber::EnvFilter::try_new(level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     for directive in NEVER_LOGGED {
         if let Ok(directive) = directive.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    for target in COMPILER_TARGETS.iter().filter(|target| !level.contains(*target)) {
+        if let Ok(directive) = format!("{target}=info").parse() {
             filter = filter.add_directive(directive);
         }
     }
