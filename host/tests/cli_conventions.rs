@@ -194,13 +194,9 @@ fn log_lines_on_a_pipe_have_no_escape_codes() {
 fn trace_level_on_a_cold_cache_leaves_the_compilers_trace_out() {
     let home = tempfile::tempdir().expect("home");
     let cold = tempfile::tempdir().expect("cache");
-    let output = Command::new(env!("CARGO_BIN_EXE_azspeech"))
-        .args(["--log-level", "trace", "config", "list"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home.path())
+    let env = [("SPEECH_REGION".to_owned(), "westeurope".to_owned())];
+    let output = common::emulator::azspeech_command(&env, &["--log-level", "trace", "config", "list"], home.path())
         .env("AZSPEECH_CACHE_DIR", cold.path())
-        .env("SPEECH_REGION", "westeurope")
         .output()
         .expect("azspeech runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
