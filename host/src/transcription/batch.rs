@@ -10,7 +10,7 @@ use super::exchange::{Payload, RetryBudget};
 use super::sas::{SasVault, redacted};
 use crate::client::{Error, Speech};
 use crate::core_runtime::{
-    BatchJob, BatchRequest, JobFile, JobStatus, ReportEntry, TranscriptionCall, TranscriptionOptions,
+    BatchJob, BatchRequest, CoreInstance, JobFile, JobStatus, ReportEntry, TranscriptionCall, TranscriptionOptions,
     TranscriptionResult,
 };
 use crate::speech::SessionError;
@@ -118,42 +118,43 @@ impl BatchClient {
 
     /// Every job of the resource (following `@nextLink`, on the same endpoint only).
     pub async fn list(&self) -> Result<Vec<BatchJob>, Error> {
-        let mut jobs = Vec::new();
-        let mut call = TranscriptionCall::ListJobs;
-        loop {
-            let answer = self
-                .speech
-                .transcription_call(&call, Payload::Empty, self.budget)
-                .await?;
-            let mut core = self.speech.core().instantiate()?;
-            let page = core
-                .transcription_parse_jobs(&self.vault.redact(&answer.body))?
-                .map_err(service)?;
-            jobs.extend(page.jobs);
-            match page.next_link {
-                Some(next) => call = TranscriptionCall::NextPage(next),
-                None => return Ok(jobs),
-            }
-        }
+        self.all_pages(TranscriptionCall::ListJobs, |core, body| {
+            let page = core.transcription_parse_jobs(body)?.map_err(service)?;
+            Ok((page.jobs, page.next_link))
+        })
+        .await
     }
 
     /// The job's files (results and report); content URLs hold placeholders.
     pub async fn files(&self, id: &str) -> Result<Vec<JobFile>, Error> {
-        let mut files = Vec::new();
-        let mut call = TranscriptionCall::ListFiles(id.to_owned());
+        self.all_pages(TranscriptionCall::ListFiles(id.to_owned()), |core, body| {
+            let page = core.transcription_parse_files(body)?.map_err(service)?;
+            Ok((page.files, page.next_link))
+        })
+        .await
+    }
+
+    /// Every item of a paged listing, from `first` on through each page's `@nextLink`: `parse`
+    /// reads one page (its SAS values already swapped for placeholders) into its items and the
+    /// next link.
+    async fn all_pages<T>(
+        &self,
+        first: TranscriptionCall,
+        parse: impl Fn(&mut CoreInstance, &str) -> Result<(Vec<T>, Option<String>), Error>,
+    ) -> Result<Vec<T>, Error> {
+        let mut items = Vec::new();
+        let mut call = first;
         loop {
             let answer = self
                 .speech
                 .transcription_call(&call, Payload::Empty, self.budget)
                 .await?;
             let mut core = self.speech.core().instantiate()?;
-            let page = core
-                .transcription_parse_files(&self.vault.redact(&answer.body))?
-                .map_err(service)?;
-            files.extend(page.files);
-            match page.next_link {
+            let (page, next) = parse(&mut core, &self.vault.redact(&answer.body))?;
+            items.extend(page);
+            match next {
                 Some(next) => call = TranscriptionCall::NextPage(next),
-                None => return Ok(files),
+                None => return Ok(items),
             }
         }
     }
