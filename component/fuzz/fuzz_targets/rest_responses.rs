@@ -3,25 +3,13 @@
 //! reasons. No input panics, and every result has a message and a hint.
 #![no_main]
 
+#[path = "shared/failure_detail.rs"]
+mod failure_detail;
 #[path = "shared/session_input.rs"]
 mod session_input;
 
-use azspeech_component::bindings::exports::azspeech::core::types::{FailureDetail, SpeechError};
 use azspeech_component::failures;
 use libfuzzer_sys::fuzz_target;
-
-fn detail(error: &SpeechError) -> &FailureDetail {
-    match error {
-        SpeechError::Throttled(throttle) => &throttle.detail,
-        SpeechError::Configuration(detail)
-        | SpeechError::Authentication(detail)
-        | SpeechError::Forbidden(detail)
-        | SpeechError::Transient(detail)
-        | SpeechError::BadRequest(detail)
-        | SpeechError::Protocol(detail)
-        | SpeechError::NotImplemented(detail) => detail,
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {
@@ -36,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let retry_after = (!retry_after.is_empty()).then_some(retry_after);
     let settings = session_input::settings();
     let error = failures::classify_http(&settings, status, retry_after, body);
-    assert!(!detail(&error).message.is_empty());
+    assert!(!failure_detail::of(&error).message.is_empty());
     let closed = failures::classify_close(status, body);
-    assert!(!detail(&closed).hint.is_empty());
+    assert!(!failure_detail::of(&closed).hint.is_empty());
 });

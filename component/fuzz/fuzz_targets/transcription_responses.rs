@@ -5,29 +5,18 @@
 //! poll delay is within the core's bounds.
 #![no_main]
 
+#[path = "shared/failure_detail.rs"]
+mod failure_detail;
 #[path = "shared/session_input.rs"]
 mod session_input;
 
-use azspeech_component::bindings::exports::azspeech::core::types::{FailureDetail, SpeechError};
+use azspeech_component::bindings::exports::azspeech::core::types::SpeechError;
 use azspeech_component::transcription::{errors, jobs, results, sas};
 use libfuzzer_sys::fuzz_target;
 
-fn detail(error: &SpeechError) -> &FailureDetail {
-    match error {
-        SpeechError::Throttled(throttle) => &throttle.detail,
-        SpeechError::Configuration(detail)
-        | SpeechError::Authentication(detail)
-        | SpeechError::Forbidden(detail)
-        | SpeechError::Transient(detail)
-        | SpeechError::BadRequest(detail)
-        | SpeechError::Protocol(detail)
-        | SpeechError::NotImplemented(detail) => detail,
-    }
-}
-
 fn explained<T>(outcome: Result<T, SpeechError>) {
     if let Err(error) = outcome {
-        let detail = detail(&error);
+        let detail = failure_detail::of(&error);
         assert!(!detail.message.is_empty() && !detail.hint.is_empty(), "{detail:?}");
     }
 }
