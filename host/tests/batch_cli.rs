@@ -8,30 +8,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-
 use azspeech_emulator::{Fault, FaultTarget, HostForm};
 use azspeech_host::spoken_words;
 use common::audio::{joined, synthesized_pcm_in_voices, write_wav};
 use common::emulator::{Running, azspeech};
+use common::fixture::{fixtures, path, read, source, transcript};
 use common::storage::Storage;
 
 const SIG: &str = "sentinelSASsig%2Babc%3D";
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
-}
-
-fn source() -> PathBuf {
-    fixtures().join("audio/source.wav")
-}
-
-fn transcript() -> String {
-    std::fs::read_to_string(fixtures().join("audio/transcript.txt"))
-        .expect("transcript")
-        .trim()
-        .to_owned()
-}
 
 fn emulator(form: HostForm, tls: bool) -> Running {
     Running::with(form, tls, |config| {
@@ -40,18 +24,6 @@ fn emulator(form: HostForm, tls: bool) -> Running {
             std::time::Duration::from_millis(300),
         )
     })
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf8")
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn without(env: Vec<(String, String)>, names: &[&str]) -> Vec<(String, String)> {
-    env.into_iter().filter(|(k, _)| !names.contains(&k.as_str())).collect()
 }
 
 fn assert_no_sig(output: &str) {
@@ -252,12 +224,7 @@ fn sts_and_entra_on_the_custom_domain_over_tls() {
 
     let running = emulator(HostForm::CustomDomain, true);
     let emulator = running.emulator();
-    let mut env = without(
-        emulator.env_vars(),
-        &["SPEECH_KEY", "SPEECH_KEY_SECONDARY", "SPEECH_REGION"],
-    );
-    env.extend(emulator.service_principal_env_vars());
-    env.push(("SPEECH_CREDENTIAL".into(), "service-principal".into()));
+    let env = common::emulator::service_principal_env(emulator, "SPEECH_REGION");
     let id = submit_and_wait(&env, &[&url, "--locale", "en-US"]);
     let out = tempfile::tempdir().expect("tempdir");
     let (code, _, stderr) = azspeech(&env, &["batch", "results", &id, "-o", path(out.path())]);

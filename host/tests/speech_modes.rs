@@ -11,18 +11,9 @@ use std::path::Path;
 
 use azspeech_emulator::HostForm;
 use common::emulator::{Running, azspeech};
+use common::fixture::{with, without};
 
 const SENTENCE: &str = "Every auth mode reaches the same voice.";
-
-fn without(env: Vec<(String, String)>, names: &[&str]) -> Vec<(String, String)> {
-    env.into_iter().filter(|(k, _)| !names.contains(&k.as_str())).collect()
-}
-
-fn set(mut env: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
-    env.retain(|(k, _)| k != name);
-    env.push((name.to_owned(), value.to_owned()));
-    env
-}
 
 /// tts → WAV → stt and voices, all in one mode; checks doctor's view of the mode too.
 fn round_trip(env: &[(String, String)], expect_auth: &str, expect_tts_token: &str, dir: &Path) {
@@ -51,7 +42,7 @@ fn key_and_sts_on_loopback() {
     let dir = tempfile::tempdir().expect("tempdir");
     let env = running.emulator().env_vars();
     round_trip(&env, "key", "none", dir.path());
-    round_trip(&set(env, "SPEECH_AUTH", "sts"), "sts", "raw", dir.path());
+    round_trip(&with(env, "SPEECH_AUTH", "sts"), "sts", "raw", dir.path());
 }
 
 #[test]
@@ -78,12 +69,7 @@ fn entra_service_principal_with_aad_tokens_on_regional_hosts_over_tls() {
     let running = Running::start(HostForm::RegionalStt, true);
     let dir = tempfile::tempdir().expect("tempdir");
     let emulator = running.emulator();
-    let mut env = without(
-        emulator.env_vars(),
-        &["SPEECH_KEY", "SPEECH_KEY_SECONDARY", "SPEECH_ENDPOINT"],
-    );
-    env.extend(emulator.service_principal_env_vars());
-    env.push(("SPEECH_CREDENTIAL".into(), "service-principal".into()));
+    let env = common::emulator::service_principal_env(emulator, "SPEECH_ENDPOINT");
     round_trip(&env, "entra", "aad", dir.path());
 }
 
@@ -91,7 +77,7 @@ fn entra_service_principal_with_aad_tokens_on_regional_hosts_over_tls() {
 fn a_wrong_key_is_an_authentication_error_with_the_likely_cause() {
     let running = Running::start(HostForm::Loopback, false);
     // No secondary key to fail over to (the failover is `tests/resilience.rs`'s).
-    let env = set(
+    let env = with(
         without(running.emulator().env_vars(), &["SPEECH_KEY_SECONDARY"]),
         "SPEECH_KEY",
         "0123456789abcdef0123456789abcdef",

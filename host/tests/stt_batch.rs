@@ -5,10 +5,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use azspeech_emulator::HostForm;
 use common::emulator::{Running, azspeech};
+use common::fixture::{path, read};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/audio")
@@ -19,14 +20,6 @@ fn emulator_knowing_the_fixture() -> Running {
     Running::with(HostForm::Loopback, false, |config| {
         config.fixture_file(fixtures().join("source.wav"), transcript.trim().to_owned())
     })
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf8")
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 #[test]

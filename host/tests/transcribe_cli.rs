@@ -7,27 +7,13 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use azspeech_emulator::{Fault, FaultTarget, HostForm};
 use azspeech_host::spoken_words;
 use common::audio::{joined, synthesized_pcm_in_voices, write_wav};
 use common::emulator::{Running, azspeech};
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
-}
-
-fn source() -> PathBuf {
-    fixtures().join("audio/source.wav")
-}
-
-fn transcript() -> String {
-    std::fs::read_to_string(fixtures().join("audio/transcript.txt"))
-        .expect("transcript")
-        .trim()
-        .to_owned()
-}
+use common::fixture::{fixtures, path, read, source, transcript, with, without};
 
 fn knowing_the_fixture(
     form: HostForm,
@@ -35,24 +21,6 @@ fn knowing_the_fixture(
     adjust: impl FnOnce(azspeech_emulator::EmulatorConfig) -> azspeech_emulator::EmulatorConfig,
 ) -> Running {
     Running::with(form, tls, |config| adjust(config.fixture_file(source(), transcript())))
-}
-
-fn path(p: &Path) -> &str {
-    p.to_str().expect("utf8")
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn without(env: Vec<(String, String)>, names: &[&str]) -> Vec<(String, String)> {
-    env.into_iter().filter(|(k, _)| !names.contains(&k.as_str())).collect()
-}
-
-fn with(mut env: Vec<(String, String)>, name: &str, value: &str) -> Vec<(String, String)> {
-    env.retain(|(k, _)| k != name);
-    env.push((name.to_owned(), value.to_owned()));
-    env
 }
 
 #[test]
@@ -195,12 +163,7 @@ fn sts_tokens_work_and_the_key_goes_only_to_the_token_endpoint() {
 fn entra_on_the_custom_domain_over_tls() {
     let running = knowing_the_fixture(HostForm::CustomDomain, true, |c| c);
     let emulator = running.emulator();
-    let mut env = without(
-        emulator.env_vars(),
-        &["SPEECH_KEY", "SPEECH_KEY_SECONDARY", "SPEECH_REGION"],
-    );
-    env.extend(emulator.service_principal_env_vars());
-    env.push(("SPEECH_CREDENTIAL".into(), "service-principal".into()));
+    let env = common::emulator::service_principal_env(emulator, "SPEECH_REGION");
     assert!(
         env.iter()
             .any(|(k, v)| k == "SPEECH_ENDPOINT" && v.starts_with("https://"))
@@ -214,12 +177,7 @@ fn entra_on_the_custom_domain_over_tls() {
 fn entra_on_a_regional_host_is_refused_with_the_fix() {
     let running = knowing_the_fixture(HostForm::RegionalApi, true, |c| c);
     let emulator = running.emulator();
-    let mut env = without(
-        emulator.env_vars(),
-        &["SPEECH_KEY", "SPEECH_KEY_SECONDARY", "SPEECH_ENDPOINT"],
-    );
-    env.extend(emulator.service_principal_env_vars());
-    env.push(("SPEECH_CREDENTIAL".into(), "service-principal".into()));
+    let env = common::emulator::service_principal_env(emulator, "SPEECH_ENDPOINT");
     let (code, _, stderr) = azspeech(&env, &["transcribe", path(&source())]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(

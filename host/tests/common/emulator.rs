@@ -80,3 +80,16 @@ pub fn azspeech(env: &[(String, String)], args: &[&str]) -> (Option<i32>, String
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// The emulator's variables for Entra with its service principal instead of a key: no
+/// `SPEECH_KEY`/`SPEECH_KEY_SECONDARY`, and without `unused_location` (`SPEECH_REGION` to go by
+/// the endpoint, `SPEECH_ENDPOINT` to go by the region).
+pub fn service_principal_env(emulator: &RunningEmulator, unused_location: &str) -> Vec<(String, String)> {
+    let mut env = super::fixture::without(
+        emulator.env_vars(),
+        &["SPEECH_KEY", "SPEECH_KEY_SECONDARY", unused_location],
+    );
+    env.extend(emulator.service_principal_env_vars());
+    env.push(("SPEECH_CREDENTIAL".into(), "service-principal".into()));
+    env
+}

@@ -5,6 +5,7 @@
 
 pub mod audio;
 pub mod emulator;
+pub mod fixture;
 pub mod golden;
 pub mod storage;
 
