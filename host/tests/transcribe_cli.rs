@@ -260,19 +260,24 @@ fn an_unreachable_endpoint_is_a_network_error() {
     assert!(stderr.contains("cannot reach http://127.0.0.1:"), "{stderr}");
 }
 
+/// `dir/NAME.wav` for each name, each a copy of the source recording.
+fn copies_of_the_source(dir: &std::path::Path, names: &[&str]) -> Vec<PathBuf> {
+    names
+        .iter()
+        .map(|name| {
+            let copy = dir.join(format!("{name}.wav"));
+            std::fs::copy(source(), &copy).expect("copy");
+            copy
+        })
+        .collect()
+}
+
 #[test]
 fn a_rerun_skips_finished_files_and_force_redoes_them() {
     let running = knowing_the_fixture(HostForm::Loopback, false, |c| c);
     let env = running.emulator().env_vars();
     let dir = tempfile::tempdir().expect("tempdir");
-    let inputs: Vec<PathBuf> = ["a", "b", "c"]
-        .iter()
-        .map(|name| {
-            let copy = dir.path().join(format!("{name}.wav"));
-            std::fs::copy(source(), &copy).expect("copy");
-            copy
-        })
-        .collect();
+    let inputs = copies_of_the_source(dir.path(), &["a", "b", "c"]);
     let out = dir.path().join("out");
     std::fs::create_dir(&out).expect("mkdir");
     // An interrupted run: a finished, b cut off while its output was being written, c not started.
@@ -313,14 +318,7 @@ fn a_rerun_skips_finished_files_and_force_redoes_them() {
 fn a_killed_run_leaves_complete_outputs_and_the_rerun_sends_only_the_rest() {
     let throttled = knowing_the_fixture(HostForm::Loopback, false, |c| c.transcriptions_per_minute(Some(1)));
     let dir = tempfile::tempdir().expect("tempdir");
-    let inputs: Vec<PathBuf> = ["a", "b", "c"]
-        .iter()
-        .map(|name| {
-            let copy = dir.path().join(format!("{name}.wav"));
-            std::fs::copy(source(), &copy).expect("copy");
-            copy
-        })
-        .collect();
+    let inputs = copies_of_the_source(dir.path(), &["a", "b", "c"]);
     let out = dir.path().join("out");
     let mut args = vec!["transcribe", "-j", "1", "-o", path(&out)];
     args.extend(inputs.iter().map(|p| path(p)));
