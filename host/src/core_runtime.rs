@@ -82,6 +82,20 @@ impl SpeechError {
             Self::Throttled(t) => &t.detail,
         }
     }
+
+    /// The same, to add to (a host that knows more, e.g. of its own retry budget).
+    pub fn detail_mut(&mut self) -> &mut FailureDetail {
+        match self {
+            Self::Configuration(d)
+            | Self::Authentication(d)
+            | Self::Forbidden(d)
+            | Self::Transient(d)
+            | Self::BadRequest(d)
+            | Self::Protocol(d)
+            | Self::NotImplemented(d) => d,
+            Self::Throttled(t) => &mut t.detail,
+        }
+    }
 }
 
 /// Why the core could not be loaded or called. Every case is a bug or a broken installation,

@@ -163,16 +163,7 @@ impl Speech {
 fn gave_up(error: SpeechError, attempts: u32, tried: Vec<String>, delay: Option<u64>, budget: RetryBudget) -> Error {
     let mut failure = SessionFailure { error, attempts, tried };
     if let Some(delay) = delay {
-        let detail = match &mut failure.error {
-            SpeechError::Throttled(t) => &mut t.detail,
-            SpeechError::Configuration(d)
-            | SpeechError::Authentication(d)
-            | SpeechError::Forbidden(d)
-            | SpeechError::Transient(d)
-            | SpeechError::BadRequest(d)
-            | SpeechError::Protocol(d)
-            | SpeechError::NotImplemented(d) => d,
-        };
+        let detail = failure.error.detail_mut();
         detail.hint = format!(
             "{}; the next retry ({:.0} s) would exceed the retry budget of {:.0} s (raise it with --retry-budget)",
             detail.hint,
