@@ -255,4 +255,56 @@ fn transcription_and_sas_signatures_never_print() {
     assert_eq!(unreachable.code, Some(4), "{}", unreachable.stderr);
     clean(&unreachable);
     runtime.block_on(emulator.shutdown());
+
+    // A refusal whose body quotes the audio URL back, signature and all.
+    let echo = format!(
+        r#"{{"code": "InvalidRequest", "message": "Cannot access {url}", "innerError": {{"code": "InvalidUri", "message": "{url} is not reachable"}}}}"#
+    );
+    let config = azspeech_emulator::EmulatorConfig::new()
+        .verbosity(azspeech_emulator::Verbosity::Quiet)
+        .keys(KEY, SECONDARY_KEY)
+        .fault(azspeech_emulator::Fault::new(
+            azspeech_emulator::FaultAction::HttpStatus {
+                status: 400,
+                retry_after_secs: None,
+                body: Some(echo),
+            },
+            azspeech_emulator::FaultTarget::Transcription,
+        ));
+    let echoing = runtime
+        .block_on(azspeech_emulator::Emulator::start(config))
+        .expect("emulator");
+    let env = vec![("SPEECH_ENDPOINT", echoing.http_url()), ("SPEECH_KEY", KEY.to_owned())];
+    let refused = run(&env, &["batch", "submit", &url]);
+    assert_eq!(refused.code, Some(5), "{}", refused.stderr);
+    assert!(refused.stderr.contains("InvalidUri"), "{}", refused.stderr);
+    clean(&refused);
+    // The library's error, as an embedder would print or log it, holds no signature either (the
+    // CLI redacts again before printing; the library must not rely on that).
+    let speech = azspeech_host::Speech::builder()
+        .artifact_cache(azspeech_host::artifact_cache::ArtifactCache::in_dir(
+            common::shared_cache_dir(),
+        ))
+        .setting("SPEECH_ENDPOINT", &echoing.http_url())
+        .key(KEY)
+        .build()
+        .expect("builds");
+    let submission = azspeech_host::transcription::BatchSubmission {
+        display_name: "hygiene".to_owned(),
+        content_urls: vec![url.clone()],
+        container: None,
+        destination: None,
+        time_to_live_hours: 48,
+        options: Default::default(),
+    };
+    let error = runtime
+        .block_on(speech.batch().submit(&submission))
+        .expect_err("the emulator refuses");
+    let shown = format!("{error}\n{error:?}");
+    assert!(shown.contains("InvalidUri"), "{shown}");
+    assert!(
+        !shown.contains("sentinelSIG"),
+        "the SAS signature reached the library's error:\n{shown}"
+    );
+    runtime.block_on(echoing.shutdown());
 }

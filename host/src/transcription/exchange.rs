@@ -139,6 +139,9 @@ impl Speech {
                     body,
                 });
             }
+            // An error body may quote a storage URL back, signature and all: the core, messages and
+            // logs only see it with every `sig` redacted.
+            let body = super::sas::redacted(&body);
             let mut core = self.core().instantiate()?;
             let error = core.transcription_classify(self.settings(), status, retry_after.as_deref(), &body)?;
             tried.push(format!("attempt {attempt}: {}", error.detail().message));
